@@ -1,0 +1,69 @@
+from rest_framework import serializers
+
+from ..models import Invitation, Membership
+
+
+class UserSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    email = serializers.EmailField()
+    name = serializers.CharField()
+    date_joined = serializers.DateTimeField()
+
+
+class OrganizationSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="organization.id")
+    name = serializers.CharField(source="organization.name")
+    is_personal = serializers.BooleanField(source="organization.is_personal")
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
+
+
+class SubscriptionSectionSerializer(serializers.Serializer):
+    tier = serializers.CharField(allow_null=True)
+    status = serializers.CharField(allow_null=True)
+    current_period_end = serializers.DateTimeField(allow_null=True)
+
+
+class CreditsSectionSerializer(serializers.Serializer):
+    balance = serializers.IntegerField(allow_null=True)
+    bonus_balance = serializers.IntegerField(allow_null=True)
+    total = serializers.IntegerField(allow_null=True)
+
+
+class TrialSectionSerializer(serializers.Serializer):
+    used = serializers.IntegerField(allow_null=True)
+    max = serializers.IntegerField(allow_null=True)
+    ends_at = serializers.DateTimeField(allow_null=True)
+
+
+class MeSerializer(serializers.Serializer):
+    user = UserSerializer()
+    organization = OrganizationSerializer()
+    organizations = OrganizationSerializer(many=True)
+    subscription = SubscriptionSectionSerializer()
+    credits = CreditsSectionSerializer()
+    trial = TrialSectionSerializer()
+
+
+class OrganizationUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=120)
+
+
+class MemberSerializer(serializers.Serializer):
+    user_id = serializers.UUIDField(source="user.id")
+    email = serializers.EmailField(source="user.email")
+    name = serializers.CharField(source="user.name")
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
+    joined_at = serializers.DateTimeField(source="created_at")
+
+
+class InvitationCreateSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(
+        choices=[Membership.Role.ADMIN, Membership.Role.MEMBER], default=Membership.Role.MEMBER
+    )
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Invitation
+        fields = ["id", "email", "role", "expires_at", "created_at"]

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """Shared building blocks below every app: the error type, the JSON error shape, base models."""
+
+    name = "core"

@@ -1,0 +1,32 @@
+"""Everything under /api/. The last two routes make unknown paths answer JSON, never HTML:
+401 to an anonymous caller (as every private /api/ path does), 404 otherwise."""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny
+from rest_framework.views import APIView
+
+from core.errors import NotFound
+
+
+class UnknownPrivatePath(APIView):
+    schema = None
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        raise NotFound("Not found.")
+
+
+class UnknownPublicPath(UnknownPrivatePath):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+
+urlpatterns = [
+    path("auth/", include("allauth.headless.urls")),
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny]), name="api-docs"),
+    path("", include("accounts.api.urls")),
+    re_path(r"^(auth|public)/", UnknownPublicPath.as_view()),
+    re_path(r"^", UnknownPrivatePath.as_view()),
+]

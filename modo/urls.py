@@ -1,0 +1,35 @@
+from allauth.account import views as account_views
+from allauth.account.decorators import secure_admin_login
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+
+from core import views as core_views
+
+# The admin signs in through allauth's login, so allauth's rate limits (and 2FA) guard it too.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "MODO staff"
+admin.site.site_title = "MODO staff"
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("api/", include("modo.api_urls")),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    # Short addresses for the pages people type; defined after allauth's so reverse() names these.
+    path("login/", account_views.login, name="account_login"),
+    path("register/", account_views.signup, name="account_signup"),
+    path("logout/", account_views.logout, name="account_logout"),
+    path("", include("accounts.urls")),
+    path("", include("studio.urls")),
+]
+
+if settings.SERVE_MEDIA:
+    # Embedded default: Django serves uploaded media itself. Production serves it from R2/a CDN.
+    urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))
+
+handler404 = core_views.not_found
+handler500 = core_views.server_failure
