@@ -1,6 +1,6 @@
 from django.contrib import admin
-from django.db.models import Count
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from .models import Invitation, Membership, Organization, User

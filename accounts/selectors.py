@@ -11,8 +11,10 @@ from .models import Invitation, Membership, User
 
 
 def membership_list_for_user(*, user: User) -> QuerySet[Membership]:
-    return Membership.objects.filter(user=user).select_related("organization").order_by(
-        "-organization__is_personal", "organization__name"
+    return (
+        Membership.objects.filter(user=user)
+        .select_related("organization")
+        .order_by("-organization__is_personal", "organization__name")
     )
 
 
@@ -38,8 +40,10 @@ def membership_default(*, user: User) -> Membership | None:
 
 
 def membership_list_for_organization(*, organization_id: uuid.UUID) -> QuerySet[Membership]:
-    return Membership.objects.filter(organization_id=organization_id).select_related("user").order_by(
-        "role", "user__email"
+    return (
+        Membership.objects.filter(organization_id=organization_id)
+        .select_related("user")
+        .order_by("role", "user__email")
     )
 
 

@@ -4,14 +4,13 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Forbidden, NotFound, ValidationFailed
 
+from . import signals, tasks
 from .models import Invitation, Membership, Organization, User
 from .selectors import invitation_get_by_token
 
@@ -20,10 +19,13 @@ def organization_create(*, owner: User, name: str, is_personal: bool = False) ->
     with transaction.atomic():
         organization = Organization.objects.create(name=name, is_personal=is_personal)
         Membership.objects.create(user=owner, organization=organization, role=Membership.Role.OWNER)
+        signals.organization_created.send(sender=Organization, organization=organization, owner=owner)
     return organization
 
 
 def organization_create_personal(*, user: User) -> Organization:
+    """A new user's own organization; also tells higher apps the user now exists."""
+    signals.user_created.send(sender=User, user=user)
     name = _("%(name)s's studio") % {"name": user.get_short_name()}
     return organization_create(owner=user, name=name[:120], is_personal=True)
 
@@ -75,22 +77,8 @@ def invitation_create(*, membership: Membership, email: str, role: str) -> Invit
         invited_by=membership.user,
         expires_at=timezone.now() + timedelta(days=settings.INVITATION_TTL_DAYS),
     )
-    transaction.on_commit(lambda: _invitation_send(invitation))
+    transaction.on_commit(lambda: tasks.invitation_send_email.delay(str(invitation.pk)))
     return invitation
-
-
-def _invitation_send(invitation: Invitation) -> None:
-    context = {
-        "invitation": invitation,
-        "accept_url": f"{settings.SITE_URL}/invitations/{invitation.token}/",
-        "inviter": invitation.invited_by,
-    }
-    send_mail(
-        subject=_("You are invited to %(org)s on MODO") % {"org": invitation.organization.name},
-        message=render_to_string("emails/invitation.txt", context),
-        from_email=None,
-        recipient_list=[invitation.email],
-    )
 
 
 def invitation_revoke(*, membership: Membership, invitation_id: object) -> None:
@@ -109,9 +97,7 @@ def invitation_accept(*, token: str, user: User) -> Membership:
         if invitation.accepted_at is not None:
             raise ValidationFailed(_("This invitation has already been used."), code="INVITATION_USED")
         if invitation.is_expired:
-            raise ValidationFailed(
-                _("This invitation has expired. Ask for a new one."), code="INVITATION_EXPIRED"
-            )
+            raise ValidationFailed(_("This invitation has expired. Ask for a new one."), code="INVITATION_EXPIRED")
         if invitation.email.lower() != user.email.lower():
             raise Forbidden(
                 _("This invitation was sent to %(email)s. Sign in with that address to accept it.")

@@ -52,9 +52,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
             logger.warning("readyz: %s not reachable: %s", name, exc)
             failed[name] = exc.__class__.__name__
     if failed:
-        return JsonResponse(
-            {"status": "unavailable", "failed": sorted(failed), "errors": failed}, status=503
-        )
+        return JsonResponse({"status": "unavailable", "failed": sorted(failed), "errors": failed}, status=503)
     return JsonResponse({"status": "ok", "checks": {name: "ok" for name in _CHECKS}})
 
 

@@ -25,7 +25,9 @@ class UnknownPublicPath(UnknownPrivatePath):
 urlpatterns = [
     path("auth/", include("allauth.headless.urls")),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny]), name="api-docs"),
+    path(
+        "docs/", SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny]), name="api-docs"
+    ),
     path("", include("accounts.api.urls")),
     re_path(r"^(auth|public)/", UnknownPublicPath.as_view()),
     re_path(r"^", UnknownPrivatePath.as_view()),

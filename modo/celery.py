@@ -3,13 +3,18 @@
 import os
 
 from celery import Celery
-from kombu import Queue
+from kombu import Exchange, Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "modo.settings.local")
 
 app = Celery("modo")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.conf.task_queues = [Queue(name) for name in ("default", "images", "video")]
+# One direct exchange per queue, routing key = queue name: workers scale per queue.
+app.conf.task_queues = [
+    Queue(name, Exchange(name, type="direct"), routing_key=name) for name in ("default", "images", "video")
+]
+app.conf.task_default_exchange = "default"
+app.conf.task_default_routing_key = "default"
 app.autodiscover_tasks()
 
 

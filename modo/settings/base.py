@@ -97,7 +97,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache, sessions, broker: Redis when REDIS_URL is set ------------------------------
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    _redis_options = {"CLIENT_CLASS": "django_redis.client.DefaultClient"}
+    _redis_options = {
+        "CLIENT_CLASS": "django_redis.client.DefaultClient",
+        "SOCKET_CONNECT_TIMEOUT": 2,
+        "SOCKET_TIMEOUT": 2,
+    }
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
@@ -123,7 +127,7 @@ else:
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 
 # --- Celery ---------------------------------------------------------------------------
-CELERY_BROKER_DIR = VAR_DIR / "celery"
+CELERY_BROKER_DIR = Path(env("CELERY_BROKER_DIR", default=str(VAR_DIR / "celery")))
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
     # A broker that needs no server: messages are files under var/celery/.
@@ -222,6 +226,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"MembershipRoleEnum": "accounts.models.Membership.Role"},
 }
 
 # --- Internationalisation -------------------------------------------------------------

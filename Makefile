@@ -1,0 +1,57 @@
+# MODO: `make run` starts the platform on its embedded defaults; `make test` runs every test.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run worker beat test lint format migrate bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+# Web server and a real Celery worker (with beat) on the filesystem broker: no servers, no keys.
+run: migrate
+	@mkdir -p var
+	@$(PY) manage.py seed_demo
+	@echo "MODO runs at http://$(HOST):$(PORT)/  (Ctrl-C stops the web server and the worker)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(VENV)/bin/celery -A modo worker -B -Q default,images,video --concurrency 2 \
+		--schedule var/celerybeat-schedule --loglevel INFO --logfile var/worker.log & \
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+worker: install
+	$(VENV)/bin/celery -A modo worker -Q default,images,video --loglevel INFO
+
+beat: install
+	$(VENV)/bin/celery -A modo beat --schedule var/celerybeat-schedule --loglevel INFO
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DJANGO_SETTINGS_MODULE=modo.settings.local $(PY) manage.py makemigrations --check --dry-run
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: install
+	bash scripts/ensure-services.sh
+	$(MAKE) lint
+	$(VENV)/bin/pytest
+
+bench: install
+	bash scripts/ensure-services.sh
+	$(PY) bench/credits.py
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
