@@ -35,8 +35,10 @@ def membership_get(*, user: User, organization_id: object) -> Membership:
 
 
 def membership_default(*, user: User) -> Membership | None:
-    """The organization a user acts for when nothing else says: their personal one first."""
-    return membership_list_for_user(user=user).select_related("user").first()
+    """The organization a user acts for when nothing else says: their own personal one first."""
+    memberships = membership_list_for_user(user=user).select_related("user")
+    own = memberships.filter(organization__is_personal=True, role=Membership.Role.OWNER).first()
+    return own or memberships.first()
 
 
 def membership_list_for_organization(*, organization_id: uuid.UUID) -> QuerySet[Membership]:
@@ -49,6 +51,17 @@ def membership_list_for_organization(*, organization_id: uuid.UUID) -> QuerySet[
 
 def invitation_list_pending(*, organization_id: uuid.UUID) -> QuerySet[Invitation]:
     return Invitation.objects.filter(organization_id=organization_id, accepted_at__isnull=True)
+
+
+def invitation_get_pending(*, organization_id: uuid.UUID, invitation_id: object) -> Invitation:
+    try:
+        invitation_uuid = uuid.UUID(str(invitation_id))
+    except ValueError:
+        raise NotFound(_("Invitation not found.")) from None
+    invitation = invitation_list_pending(organization_id=organization_id).filter(pk=invitation_uuid).first()
+    if invitation is None:
+        raise NotFound(_("Invitation not found."))
+    return invitation
 
 
 def invitation_get_by_token(*, token: str, for_update: bool = False) -> Invitation:

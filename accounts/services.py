@@ -8,11 +8,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import Forbidden, NotFound, ValidationFailed
+from core.errors import Forbidden, ValidationFailed
 
 from . import signals, tasks
 from .models import Invitation, Membership, Organization, User
-from .selectors import invitation_get_by_token
+from .selectors import invitation_get_by_token, invitation_get_pending, invitation_list_pending
 
 
 def organization_create(*, owner: User, name: str, is_personal: bool = False) -> Organization:
@@ -69,6 +69,8 @@ def invitation_create(*, membership: Membership, email: str, role: str) -> Invit
             _("%(email)s is already a member.") % {"email": email},
             fields={"email": [_("Already a member.")]},
         )
+    # Inviting the same address again re-sends: the new link replaces the pending one.
+    invitation_list_pending(organization_id=organization.id).filter(email=email).delete()
     invitation = Invitation.objects.create(
         organization=organization,
         email=email,
@@ -83,11 +85,7 @@ def invitation_create(*, membership: Membership, email: str, role: str) -> Invit
 
 def invitation_revoke(*, membership: Membership, invitation_id: object) -> None:
     _require_manager(membership)
-    deleted, _rows = Invitation.objects.filter(
-        organization=membership.organization, pk=invitation_id, accepted_at__isnull=True
-    ).delete()
-    if not deleted:
-        raise NotFound(_("Invitation not found."))
+    invitation_get_pending(organization_id=membership.organization_id, invitation_id=invitation_id).delete()
 
 
 def invitation_accept(*, token: str, user: User) -> Membership:

@@ -27,7 +27,9 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     organization = membership.organization
     organization_form = OrganizationForm(initial={"name": organization.name})
     invitation_form = InvitationForm()
+    status = 200
     if request.method == "POST":
+        status = 400  # a POST that does not redirect had something wrong with it
         action = request.POST.get("action")
         try:
             if action == "rename":
@@ -48,6 +50,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 return redirect("settings")
         except ApplicationError as error:
             messages.error(request, error.message)
+            status = error.status_code
     context = {
         "organization_form": organization_form,
         "invitation_form": invitation_form,
@@ -55,7 +58,6 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         "invitations": invitation_list_pending(organization_id=organization.id),
         "can_manage": membership.can_manage,
     }
-    status = 400 if request.method == "POST" else 200
     return render(request, "accounts/settings.html", context, status=status)
 
 

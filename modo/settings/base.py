@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "anymail",
     "allauth",
     "allauth.account",
@@ -205,6 +206,26 @@ HEADLESS_SERVE_SPECIFICATION = False
 # --- Organizations --------------------------------------------------------------------
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
 
+# --- Credits --------------------------------------------------------------------------
+# The trial (DESIGN section 3): bonus credits once for a new personal organization, and per
+# user at most TRIAL_MAX_GENERATIONS successful generations until TRIAL_DAYS after signup.
+TRIAL_BONUS_CREDITS = env.int("TRIAL_BONUS_CREDITS", default=20)
+TRIAL_MAX_GENERATIONS = env.int("TRIAL_MAX_GENERATIONS", default=2)
+TRIAL_DAYS = env.int("TRIAL_DAYS", default=7)
+# Idempotency-Key: how long a first response is replayed, and after how long a request
+# still "in progress" counts as abandoned (its process died) so the key can be used again.
+CREDIT_IDEMPOTENCY_TTL_HOURS = env.int("CREDIT_IDEMPOTENCY_TTL_HOURS", default=24)
+CREDIT_IDEMPOTENCY_STALE_SECONDS = env.int("CREDIT_IDEMPOTENCY_STALE_SECONDS", default=600)
+# Daily: audit every balance against its ledger (emails staff on drift); purge expired keys.
+CELERY_BEAT_SCHEDULE["credits-audit-daily"] = {
+    "task": "credits.tasks.credits_audit_daily",
+    "schedule": 60 * 60 * 24,
+}
+CELERY_BEAT_SCHEDULE["credits-idempotency-purge-daily"] = {
+    "task": "credits.tasks.idempotency_purge_daily",
+    "schedule": 60 * 60 * 24,
+}
+
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -226,6 +247,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI served from our own static files: /api/docs/ works offline and behind a strict CSP.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {"MembershipRoleEnum": "accounts.models.Membership.Role"},
 }
 

@@ -155,3 +155,35 @@ def test_an_invitation_accepted_through_the_api_adds_a_membership(owner_api, api
     assert response.status_code == 201
     assert response.json()["id"] == str(organization.id)
     assert Membership.objects.get(user=outsider, organization=organization).role == "member"
+
+
+def test_inviting_the_same_address_again_replaces_the_pending_invitation(owner_api):
+    first = owner_api.post("/api/organization/invitations", {"email": "a@example.com"}, format="json").json()
+
+    second = owner_api.post("/api/organization/invitations", {"email": "a@example.com"}, format="json").json()
+
+    assert [i["id"] for i in owner_api.get("/api/organization/invitations").json()] == [second["id"]]
+    assert first["id"] != second["id"]
+
+
+def test_revoking_a_malformed_or_foreign_invitation_is_a_404(owner_api, api_client, outsider):
+    foreign = api_client
+    foreign.force_authenticate(outsider)
+    theirs = foreign.post("/api/organization/invitations", {"email": "b@example.com"}, format="json").json()
+
+    assert owner_api.delete("/api/organization/invitations/not-a-uuid").status_code == 404
+    assert owner_api.delete(f"/api/organization/invitations/{theirs['id']}").status_code == 404
+    assert Invitation.objects.filter(pk=theirs["id"]).exists()
+
+
+def test_a_user_who_joined_another_personal_organization_still_defaults_to_their_own(api_client, outsider):
+    from tests.factories import UserFactory
+
+    boss = UserFactory()
+    Membership.objects.create(user=outsider, organization=boss.memberships.get().organization, role="member")
+    api_client.force_authenticate(outsider)
+
+    body = api_client.get("/api/me").json()
+
+    assert body["organization"]["role"] == "owner"
+    assert len(body["organizations"]) == 2

@@ -95,3 +95,13 @@ def test_switching_to_an_organization_one_is_not_in_changes_nothing(client, outs
     client.post("/organizations/switch/", {"organization_id": str(organization.id)})
 
     assert client.get("/api/me").json()["organization"]["is_personal"] is True
+
+
+def test_a_malformed_revoke_on_the_settings_page_is_a_message_not_a_crash(client, owner, organization):
+    client.force_login(owner)
+    client.post("/organizations/switch/", {"organization_id": str(organization.id)})
+
+    response = client.post("/settings/", {"action": "revoke", "invitation_id": "junk"}, follow=True)
+
+    assert response.status_code == 404
+    assert "Invitation not found." in response.content.decode()

@@ -42,6 +42,8 @@ def test_a_wrong_second_factor_code_keeps_the_user_out(client, outsider, passwor
 
 def test_two_factor_can_be_turned_on_from_the_account_pages(client, outsider, password):
     client.post("/login/", {"login": outsider.email, "password": password})
+    assert client.get("/accounts/2fa/totp/activate/")["Location"].startswith("/accounts/reauthenticate/")
+    client.post("/accounts/reauthenticate/", {"password": password})  # allauth asks for the password again
 
     page = client.get("/accounts/2fa/totp/activate/")
 
