@@ -29,6 +29,7 @@ urlpatterns = [
         "docs/", SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny]), name="api-docs"
     ),
     path("", include("accounts.api.urls")),
+    path("credits/", include("credits.api.urls")),
     re_path(r"^(auth|public)/", UnknownPublicPath.as_view()),
     re_path(r"^", UnknownPrivatePath.as_view()),
 ]
