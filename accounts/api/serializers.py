@@ -33,6 +33,7 @@ class TrialSectionSerializer(serializers.Serializer):
     used = serializers.IntegerField(allow_null=True)
     max = serializers.IntegerField(allow_null=True)
     ends_at = serializers.DateTimeField(allow_null=True)
+    active = serializers.BooleanField(allow_null=True)
 
 
 class MeSerializer(serializers.Serializer):

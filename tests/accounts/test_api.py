@@ -24,7 +24,7 @@ def test_me_has_the_fixed_shape(owner_api, owner, organization):
     }
     assert set(body["subscription"]) == {"tier", "status", "current_period_end"}
     assert set(body["credits"]) == {"balance", "bonus_balance", "total"}
-    assert set(body["trial"]) == {"used", "max", "ends_at"}
+    assert set(body["trial"]) == {"used", "max", "ends_at", "active"}
 
 
 def test_me_defaults_to_the_personal_organization(api_client, outsider):

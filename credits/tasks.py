@@ -1,0 +1,21 @@
+"""Beat tasks of the ledger (scheduled in settings.CELERY_BEAT_SCHEDULE)."""
+
+from celery import shared_task
+
+from .idempotency import idempotency_purge_expired
+from .selectors import credits_audit_drift
+from .services import credits_drift_alert_send
+
+
+@shared_task
+def credits_audit_daily() -> int:
+    """Check every organization's balance against its ledger; email staff about any drift."""
+    drifts = credits_audit_drift()
+    if drifts:
+        credits_drift_alert_send(drifts=drifts)
+    return len(drifts)
+
+
+@shared_task
+def idempotency_purge_daily() -> int:
+    return idempotency_purge_expired()
