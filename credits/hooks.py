@@ -6,8 +6,38 @@ every user is on their trial until it ends.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
 
 from accounts.models import Organization
+
+
+@dataclass(frozen=True)
+class Tier:
+    """The plan an organization is on, as the AI rate limiter and /api/me need it."""
+
+    code: str  # trial | premium | pro | unlimited
+    daily_limit: int  # AI requests per user per 24 h
+    paid: bool
+
+
+TierLookup = Callable[[Organization], "Tier | None"]
+_tier_lookups: list[TierLookup] = []
+
+
+def register_tier_lookup(lookup: TierLookup) -> None:
+    """billing registers one (reading its cached subscription); the first non-None answer wins."""
+    if lookup not in _tier_lookups:
+        _tier_lookups.append(lookup)
+
+
+def organization_tier(organization: Organization) -> Tier:
+    for lookup in _tier_lookups:
+        tier = lookup(organization)
+        if tier is not None:
+            return tier
+    return Tier(code="trial", daily_limit=settings.TRIAL_DAILY_REQUESTS, paid=False)
 
 PaidPlanCheck = Callable[[Organization], bool]
 
@@ -26,4 +56,4 @@ def unregister_paid_plan_check(check: PaidPlanCheck) -> None:
 
 
 def organization_has_paid_plan(organization: Organization) -> bool:
-    return any(check(organization) for check in _paid_plan_checks)
+    return any(check(organization) for check in _paid_plan_checks) or organization_tier(organization).paid

@@ -213,6 +213,7 @@ INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
 TRIAL_BONUS_CREDITS = env.int("TRIAL_BONUS_CREDITS", default=20)
 TRIAL_MAX_GENERATIONS = env.int("TRIAL_MAX_GENERATIONS", default=2)
 TRIAL_DAYS = env.int("TRIAL_DAYS", default=7)
+TRIAL_DAILY_REQUESTS = env.int("TRIAL_DAILY_REQUESTS", default=2)  # AI requests per user per 24 h on trial
 # Idempotency-Key: how long a first response is replayed, and after how long a request
 # still "in progress" counts as abandoned (its process died) so the key can be used again.
 CREDIT_IDEMPOTENCY_TTL_HOURS = env.int("CREDIT_IDEMPOTENCY_TTL_HOURS", default=24)
