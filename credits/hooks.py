@@ -39,6 +39,7 @@ def organization_tier(organization: Organization) -> Tier:
             return tier
     return Tier(code="trial", daily_limit=settings.TRIAL_DAILY_REQUESTS, paid=False)
 
+
 PaidPlanCheck = Callable[[Organization], bool]
 
 _paid_plan_checks: list[PaidPlanCheck] = []

@@ -139,18 +139,15 @@ def credits_grant(
     description: str = "",
 ) -> CreditTransaction:
     """Main credits given, not bought: a plan's credits for its period."""
-    _require_amount(amount)
-    with transaction.atomic():
-        balance = _balance_lock(organization.pk)
-        return _write(
-            balance,
-            type=CreditTransaction.Type.GRANT,
-            main=amount,
-            bonus=0,
-            user=user,
-            reference=reference,
-            description=description,
-        )
+    return _credit(
+        organization,
+        CreditTransaction.Type.GRANT,
+        main=amount,
+        bonus=0,
+        user=user,
+        reference=reference,
+        description=description,
+    )
 
 
 def credits_grant_bonus(
@@ -162,18 +159,23 @@ def credits_grant_bonus(
     description: str = "",
 ) -> CreditTransaction:
     """Bonus credits (the trial's, a promotion's): spent before main credits, and may expire."""
-    _require_amount(amount)
+    return _credit(
+        organization,
+        CreditTransaction.Type.BONUS,
+        main=0,
+        bonus=amount,
+        user=user,
+        reference=reference,
+        description=description,
+    )
+
+
+def _credit(organization: Organization, type: str, *, main: int, bonus: int, **row) -> CreditTransaction:
+    """Add credits of one kind (main or bonus) as one ledger row."""
+    _require_amount(main or bonus)
     with transaction.atomic():
         balance = _balance_lock(organization.pk)
-        return _write(
-            balance,
-            type=CreditTransaction.Type.BONUS,
-            main=0,
-            bonus=amount,
-            user=user,
-            reference=reference,
-            description=description,
-        )
+        return _write(balance, type=type, main=main, bonus=bonus, **row)
 
 
 def credits_purchase(
