@@ -2,4 +2,10 @@ from django.apps import AppConfig
 
 
 class AigenConfig(AppConfig):
+    """AI providers behind one registry, generation jobs, usage logs, response cache, tasks."""
+
     name = "aigen"
+    verbose_name = "AI generation"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 - registers the system checks

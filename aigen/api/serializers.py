@@ -1,0 +1,95 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from ..models import GenerationJob
+
+MAX_PREMISE = 5000
+MAX_PROMPT = 2000
+QUALITIES = GenerationJob.Quality.choices
+
+
+class StoryRequestSerializer(serializers.Serializer):
+    premise = serializers.CharField(max_length=MAX_PREMISE, trim_whitespace=True)
+    quality = serializers.ChoiceField(choices=QUALITIES, default="fast")
+    project_id = serializers.CharField(max_length=64, required=False, allow_null=True)
+    variation = serializers.IntegerField(min_value=0, max_value=1000, default=0)
+
+
+class ImageRequestSerializer(serializers.Serializer):
+    prompt = serializers.CharField(max_length=MAX_PROMPT, required=False, allow_blank=True, default="")
+    quality = serializers.ChoiceField(choices=QUALITIES, default="fast")
+    project_id = serializers.CharField(max_length=64, required=False, allow_null=True)
+    beat_id = serializers.CharField(max_length=64, required=False, allow_null=True)
+
+    def validate(self, attrs):
+        if not attrs.get("prompt") and not attrs.get("beat_id"):
+            raise serializers.ValidationError({"prompt": [_("Give a prompt, or a beat to illustrate.")]})
+        if attrs.get("beat_id") and not attrs.get("project_id"):
+            raise serializers.ValidationError({"project_id": [_("A beat needs its project.")]})
+        return attrs
+
+
+class VideoRequestSerializer(serializers.Serializer):
+    project_id = serializers.CharField(max_length=64, required=False, allow_null=True)
+    beat_id = serializers.CharField(max_length=64, required=False, allow_null=True)
+    image_job_ids = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=12, default=list)
+    prompt = serializers.CharField(max_length=MAX_PROMPT, required=False, allow_blank=True, default="")
+    quality = serializers.ChoiceField(choices=QUALITIES, default="fast")
+
+    def validate(self, attrs):
+        if not (attrs.get("project_id") or attrs.get("image_job_ids") or attrs.get("prompt")):
+            raise serializers.ValidationError(
+                {"project_id": [_("Give a project (and beat), image_job_ids or a prompt.")]}
+            )
+        if attrs.get("beat_id") and not attrs.get("project_id"):
+            raise serializers.ValidationError({"project_id": [_("A beat needs its project.")]})
+        return attrs
+
+
+class StoryCharacterSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    description = serializers.CharField()
+
+
+class StoryBeatSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+
+
+class GeneratedStorySerializer(serializers.Serializer):
+    title = serializers.CharField()
+    logline = serializers.CharField()
+    genre = serializers.CharField()
+    characters = StoryCharacterSerializer(many=True)
+    beats = StoryBeatSerializer(many=True)
+
+
+class StoryResponseSerializer(serializers.Serializer):
+    success = serializers.BooleanField()
+    data = GeneratedStorySerializer()
+    creditsUsed = serializers.IntegerField()  # noqa: N815 - the API's field names
+    remainingCredits = serializers.IntegerField()  # noqa: N815
+    cached = serializers.BooleanField()
+    job_id = serializers.UUIDField(allow_null=True)
+
+
+class JobQueuedSerializer(serializers.Serializer):
+    job_id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=GenerationJob.Status.choices)
+    creditsUsed = serializers.IntegerField()  # noqa: N815
+    remainingCredits = serializers.IntegerField()  # noqa: N815
+
+
+class JobSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    kind = serializers.CharField(help_text="story | image | video")
+    quality = serializers.ChoiceField(choices=GenerationJob.Quality.choices)
+    status = serializers.ChoiceField(choices=GenerationJob.Status.choices)
+    progress = serializers.IntegerField()
+    result = serializers.JSONField(allow_null=True)
+    error = serializers.CharField(allow_blank=True)
+    creditsUsed = serializers.IntegerField(source="credits_used")  # noqa: N815
+    refunded = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)

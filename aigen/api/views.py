@@ -1,0 +1,181 @@
+"""The AI endpoints. Order (issue 4): authentication -> validation -> Idempotency-Key (a
+replay answers here and counts against nothing) -> rate limit -> trial slot -> charge + job
+-> provider -> storage -> succeeded | failed + refund -> usage log."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+
+from accounts.api.base import ORGANIZATION_HEADER, OrganizationAPIView
+from core.api import error_body
+from credits.api.idempotency import idempotent
+
+from .. import services
+from ..errors import RateLimited
+from ..hooks import target_resolve
+from ..ratelimit import ai_rate_limit_take
+from ..selectors import generation_job_get_for_organization, image_files_of_jobs
+from .serializers import (
+    ImageRequestSerializer,
+    JobQueuedSerializer,
+    JobSerializer,
+    StoryRequestSerializer,
+    StoryResponseSerializer,
+    VideoRequestSerializer,
+)
+
+
+class GenerationView(OrganizationAPIView):
+    request_serializer: type
+
+    def post(self, request):
+        serializer = self.request_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        target = None
+        if data.get("project_id") or data.get("beat_id"):
+            target = target_resolve(
+                organization=self.organization, project_id=data.get("project_id"), beat_id=data.get("beat_id")
+            )
+        data = self.prepare(data, target)
+        return self.generate(request, data, target)
+
+    def prepare(self, data: dict, target) -> dict:
+        """Validation that needs the database (other jobs): before anything is counted or charged."""
+        return data
+
+    def generate(self, request, data, target):
+        try:
+            limit = ai_rate_limit_take(request=request, organization=self.organization)
+        except RateLimited as error:
+            return Response(
+                error_body(error.message, error.code, **error.extra), status=error.status_code, headers=error.headers
+            )
+        response = self.run(request, data, target)
+        if limit is not None:
+            for name, value in limit.headers().items():
+                response[name] = value
+        return response
+
+    def run(self, request, data, target) -> Response:
+        raise NotImplementedError
+
+
+class GenerateStoryView(GenerationView):
+    request_serializer = StoryRequestSerializer
+
+    @extend_schema(
+        operation_id="ai_generate_story",
+        summary="Write a story and its beats from a premise (synchronous)",
+        parameters=[ORGANIZATION_HEADER],
+        request=StoryRequestSerializer,
+        responses={200: StoryResponseSerializer},
+    )
+    def post(self, request):
+        return super().post(request)
+
+    @idempotent(endpoint="ai.generate-story")
+    def generate(self, request, data, target):
+        return super().generate(request, data, target)
+
+    def run(self, request, data, target):
+        outcome = services.story_generate(
+            organization=self.organization,
+            user=request.user,
+            premise=data["premise"],
+            quality=data["quality"],
+            variation=data["variation"],
+            target=target,
+        )
+        return Response(
+            {
+                "success": True,
+                "data": outcome.data,
+                "creditsUsed": outcome.credits_used,
+                "remainingCredits": outcome.remaining,
+                "cached": outcome.cached,
+                "job_id": str(outcome.job_id) if outcome.job_id else None,
+            }
+        )
+
+
+def _queued(job, remaining) -> Response:
+    return Response(
+        {"job_id": str(job.pk), "status": job.status, "creditsUsed": job.credits_used, "remainingCredits": remaining},
+        status=status.HTTP_202_ACCEPTED,
+    )
+
+
+class GenerateImageView(GenerationView):
+    request_serializer = ImageRequestSerializer
+
+    @extend_schema(
+        operation_id="ai_generate_image",
+        summary="Queue an image (answers 202 with the job)",
+        parameters=[ORGANIZATION_HEADER],
+        request=ImageRequestSerializer,
+        responses={202: JobQueuedSerializer},
+    )
+    def post(self, request):
+        return super().post(request)
+
+    @idempotent(endpoint="ai.generate-image")
+    def generate(self, request, data, target):
+        return super().generate(request, data, target)
+
+    def run(self, request, data, target):
+        prompt = data.get("prompt") or (target.text if target else "")
+        job, remaining = services.image_job_queue(
+            organization=self.organization, user=request.user, prompt=prompt, quality=data["quality"], target=target
+        )
+        return _queued(job, remaining)
+
+
+class GenerateVideoView(GenerationView):
+    request_serializer = VideoRequestSerializer
+
+    @extend_schema(
+        operation_id="ai_generate_video",
+        summary="Queue a short video of a beat, of image jobs or of a prompt (answers 202 with the job)",
+        parameters=[ORGANIZATION_HEADER],
+        request=VideoRequestSerializer,
+        responses={202: JobQueuedSerializer},
+    )
+    def post(self, request):
+        return super().post(request)
+
+    @idempotent(endpoint="ai.generate-video")
+    def generate(self, request, data, target):
+        return super().generate(request, data, target)
+
+    def prepare(self, data, target):
+        files = list(target.image_files) if target else []
+        captions = list(target.captions) if target else []
+        if data.get("image_job_ids"):
+            files += image_files_of_jobs(organization=self.organization, job_ids=data["image_job_ids"])
+        return {**data, "image_files": files, "captions": captions}
+
+    def run(self, request, data, target):
+        files, captions = data["image_files"], data["captions"]
+        job, remaining = services.video_job_queue(
+            organization=self.organization,
+            user=request.user,
+            quality=data["quality"],
+            prompt=data.get("prompt") or (target.text if target else ""),
+            image_files=files,
+            captions=captions,
+            target=target,
+        )
+        return _queued(job, remaining)
+
+
+class JobDetailView(OrganizationAPIView):
+    @extend_schema(
+        operation_id="ai_job_retrieve",
+        summary="A generation job's status and progress",
+        parameters=[ORGANIZATION_HEADER],
+        responses=JobSerializer,
+    )
+    def get(self, request, job_id):
+        job = generation_job_get_for_organization(organization=self.organization, job_id=job_id)
+        return Response(JobSerializer(job).data)

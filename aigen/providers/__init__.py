@@ -1,0 +1,1 @@
+"""Provider adapters behind one small base class and a dict registry (aigen.registry)."""

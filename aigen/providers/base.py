@@ -1,0 +1,110 @@
+"""The adapter contract: one base class, one error type, one retry loop.
+
+Only an adapter module talks to its SDK or HTTP API. Whatever goes wrong there leaves it
+as a ProviderError that names the provider and says whether trying again can help.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class ProviderError(Exception):
+    """A provider call failed. `retryable`: a later attempt may succeed (429, 5xx, timeout)."""
+
+    def __init__(self, provider: str, message: str, *, retryable: bool = False, status: int | None = None):
+        super().__init__(f"{provider}: {message}")
+        self.provider = provider
+        self.message = message
+        self.retryable = retryable
+        self.status = status
+
+
+@dataclass
+class TextResult:
+    text: str
+    tokens_in: int | None = None
+    tokens_out: int | None = None
+
+
+@dataclass
+class ImageResult:
+    data: bytes
+    extension: str = "png"
+
+
+@dataclass
+class VideoResult:
+    data: bytes
+    extension: str = "mp4"
+
+
+@dataclass
+class VideoRequest:
+    """What a video is made of: a prompt, and the beats' images (bytes) and texts where known."""
+
+    prompt: str
+    images: list[bytes] = field(default_factory=list)
+    captions: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ProviderConfig:
+    entry: str  # the AI_MODELS key, e.g. "image:fast"
+    provider: str
+    model: str
+    api_key: str
+    base_url: str
+    timeout: float
+    max_retries: int
+    backoff: float
+    cost_usd: float
+
+
+class Provider:
+    """One provider. Subclasses implement what they can do; the rest raise ProviderError."""
+
+    name = "base"
+
+    def __init__(self, config: ProviderConfig):
+        self.config = config
+
+    def story(self, *, system: str, prompt: str, schema: dict) -> TextResult:
+        raise ProviderError(self.name, "does not write text")
+
+    def image(self, *, prompt: str) -> ImageResult:
+        raise ProviderError(self.name, "does not draw images")
+
+    def video(
+        self,
+        *,
+        request: VideoRequest,
+        progress: Callable[[int], None],
+        operation: str,
+        save_operation: Callable[[str], None],
+    ) -> VideoResult:
+        raise ProviderError(self.name, "does not make videos")
+
+    def with_retries(self, call: Callable[[], T]) -> T:
+        """Run `call`; on a retryable ProviderError try again, at most max_retries more times,
+        waiting backoff, 2 x backoff, ... in between."""
+        attempt = 0
+        while True:
+            try:
+                return call()
+            except ProviderError as error:
+                if not error.retryable or attempt >= self.config.max_retries:
+                    raise
+                delay = self.config.backoff * (2**attempt)
+                logger.warning("%s failed (%s); retrying in %.2fs", self.name, error.message, delay)
+                time.sleep(delay)
+                attempt += 1
+
+
+def retryable_status(status: int | None) -> bool:
+    return status is not None and (status == 429 or status >= 500)

@@ -1,0 +1,374 @@
+"""Benchmark (not a test): POST /api/ai/generate-story on the `local` provider, cache off,
+through gunicorn on PostgreSQL and Redis, beside a bare Django JSON view on the same server.
+
+    .venv/bin/python bench/generate.py
+    BENCH_SECONDS=5 BENCH_CONNECTIONS=1,16,64 .venv/bin/python bench/generate.py
+
+It drops, creates and migrates `modo_bench_ai` (BENCH_DATABASE_URL), makes one user per
+connection (each with their personal organization and 10,000,000 credits), signs them in
+through allauth headless (app session tokens), starts gunicorn on this file's WSGI app and
+runs, per connection count, BENCH_SECONDS of the bare view then of generate-story. Then it
+prints requests/s, p50/p99, the ratio, the pipeline's own time at 1 connection (latency minus
+the local provider's time), the database and Redis round trips of one generation, and audits
+the ledger. Exit 1 unless every response was correct and the audit is clean.
+
+Billing is not built yet: the WSGI app registers what billing will (a paid plan with a high
+daily limit) through credits.hooks, so the path measured is a paid customer's.
+"""
+
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/modo_bench_ai")
+BENCH_REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
+SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
+CONNECTIONS = [int(n) for n in os.environ.get("BENCH_CONNECTIONS", "1,16,64").split(",")]
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+GUNICORN_WORKERS = os.environ.get("BENCH_GUNICORN_WORKERS", "4")
+GUNICORN_THREADS = os.environ.get("BENCH_GUNICORN_THREADS", "4")
+PASSWORD = "bench-password-2026-long"
+START_CREDITS = 10_000_000
+
+SERVER_ENV = {
+    "DJANGO_SETTINGS_MODULE": "modo.settings.local",
+    "DEBUG": "false",
+    "DATABASE_URL": BENCH_URL,
+    "REDIS_URL": BENCH_REDIS,
+    "CONN_MAX_AGE": "60",
+    "AI_CACHE_ENABLED": "false",
+    "LOG_LEVEL": "ERROR",
+    "MEDIA_ROOT": str(ROOT / "var" / "bench-media"),
+    "GEMINI_API_KEY": "",
+    "OPENAI_API_KEY": "",
+    "STABILITY_API_KEY": "",
+    "ANTHROPIC_API_KEY": "",
+    "VEO_API_KEY": "",
+}
+
+
+# --- The server side: this module is also gunicorn's WSGI app ---------------------------
+
+
+def _server_app():
+    import django
+    from django.conf import settings
+
+    settings.ROOT_URLCONF = "bench.generate"  # a namespace package: bench/ has no __init__
+    settings.ACCOUNT_RATE_LIMITS = False  # 64 sign-ins from one address in a second, at setup only
+    django.setup()
+
+    from credits.hooks import Tier, register_paid_plan_check, register_tier_lookup
+
+    register_tier_lookup(lambda organization: Tier(code="bench", daily_limit=1_000_000_000, paid=True))
+    register_paid_plan_check(lambda organization: True)
+
+    from django.core.wsgi import get_wsgi_application
+
+    return get_wsgi_application()
+
+
+def _bare(request):
+    from django.http import JsonResponse
+
+    return JsonResponse({"ok": True, "path": request.path})
+
+
+if os.environ.get("BENCH_SERVER") == "1":
+    application = _server_app()
+
+    from django.urls import include, path
+
+    urlpatterns = [path("bench/bare", _bare), path("", include("modo.urls"))]
+
+
+# --- The client side -----------------------------------------------------------------
+
+
+def recreate_database() -> None:
+    import psycopg
+
+    parts = urlsplit(BENCH_URL)
+    name = parts.path.lstrip("/")
+    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup_django():
+    os.environ.update(SERVER_ENV)
+    import django
+
+    django.setup()
+
+
+def make_users(count: int) -> list[str]:
+    from accounts.selectors import membership_default
+    from accounts.services import user_create
+    from credits.services import credits_grant
+
+    emails = []
+    for index in range(count):
+        user = user_create(email=f"bench{index}@example.com", password=PASSWORD, name=f"Bench {index}")
+        credits_grant(organization=membership_default(user=user).organization, amount=START_CREDITS)
+        emails.append(user.email)
+    return emails
+
+
+def login(email: str) -> str:
+    conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+    conn.request(
+        "POST",
+        "/api/auth/app/v1/auth/login",
+        body=json.dumps({"email": email, "password": PASSWORD}),
+        headers={"Content-Type": "application/json"},
+    )
+    answer = json.loads(conn.getresponse().read())
+    conn.close()
+    if "meta" not in answer:
+        raise RuntimeError(f"login of {email} failed: {answer}")
+    return answer["meta"]["session_token"]
+
+
+def story_ok(status: int, body: bytes) -> bool:
+    if status != 200:
+        return False
+    data = json.loads(body)
+    beats = data.get("data", {}).get("beats", [])
+    return data.get("success") is True and data.get("cached") is False and 5 <= len(beats) <= 12
+
+
+def bare_ok(status: int, body: bytes) -> bool:
+    return status == 200 and json.loads(body).get("ok") is True
+
+
+def run_cell(kind: str, tokens: list[str], connections: int) -> dict:
+    latencies: list[float] = []
+    wrong: list[str] = []
+    lock = threading.Lock()
+    ready = threading.Barrier(connections + 1)
+    deadline = [0.0]
+
+    def run(index: int) -> None:
+        token = tokens[index]
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+        mine: list[float] = []
+        bad: list[str] = []
+        sequence = 0
+        ready.wait()
+        while time.perf_counter() < deadline[0]:
+            sequence += 1
+            if kind == "bare":
+                method, url, body, check = "GET", "/bench/bare", None, bare_ok
+                headers = {}
+            else:
+                premise = f"Connection {index} request {sequence}: a kite that remembers every storm"
+                method, url, check = "POST", "/api/ai/generate-story", story_ok
+                body = json.dumps({"premise": premise, "quality": "fast"})
+                headers = {"Content-Type": "application/json", "X-Session-Token": token}
+            started = time.perf_counter()
+            try:
+                conn.request(method, url, body=body, headers=headers)
+                response = conn.getresponse()
+                payload = response.read()
+            except (OSError, http.client.HTTPException) as error:
+                bad.append(f"{type(error).__name__}: {error}")
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+                continue
+            elapsed = time.perf_counter() - started
+            if check(response.status, payload):
+                mine.append(elapsed)
+            else:
+                bad.append(f"{response.status}: {payload[:200]!r}")
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+            wrong.extend(bad)
+
+    workers = [threading.Thread(target=run, args=(i,)) for i in range(connections)]
+    for worker in workers:
+        worker.start()
+    deadline[0] = time.perf_counter() + SECONDS
+    started = time.perf_counter()
+    ready.wait()
+    for worker in workers:
+        worker.join()
+    elapsed = time.perf_counter() - started
+    ordered = sorted(latencies)
+
+    def pct(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else float("nan")
+
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50": pct(0.50),
+        "p99": pct(0.99),
+        "ok": len(latencies),
+        "wrong": wrong,
+    }
+
+
+def provider_time_ms() -> float:
+    """The local provider's own time for one story (what the pipeline time excludes)."""
+    from aigen import prompts
+    from aigen.registry import provider_chain
+    from aigen.story import STORY_SCHEMA
+
+    provider = provider_chain("text:fast")[0]
+    timings = []
+    for index in range(300):
+        prompt = prompts.story_prompt(premise=f"Provider timing {index}: a kite", variation=0)
+        started = time.perf_counter()
+        provider.story(system=prompts.STORY_SYSTEM, prompt=prompt, schema=STORY_SCHEMA)
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings) * 1000
+
+
+def round_trips_of_one_generation(email: str) -> tuple[int, int, list[str]]:
+    """Database queries and Redis commands of one generate-story, in this process."""
+    import redis
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import User
+    from credits.hooks import Tier, register_paid_plan_check, register_tier_lookup
+
+    register_tier_lookup(lambda organization: Tier(code="bench", daily_limit=1_000_000_000, paid=True))
+    register_paid_plan_check(lambda organization: True)
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(User.objects.get(email=email))
+    client.get("/api/me")  # warm: session, organization
+    commands: list[str] = []
+    original = redis.Redis.execute_command
+
+    def counting(self, *args, **options):
+        commands.append(str(args[0]))
+        return original(self, *args, **options)
+
+    redis.Redis.execute_command = counting
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(
+                "/api/ai/generate-story", {"premise": "Counting round trips", "quality": "fast"}, "application/json"
+            )
+    finally:
+        redis.Redis.execute_command = original
+    assert response.status_code == 200, response.content
+    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    return len(statements), len(commands), statements + ["redis: " + " ".join(commands)]
+
+
+def audit() -> tuple[bool, int, int]:
+    from django.core.management import call_command
+
+    from aigen.models import GenerationJob
+    from credits.models import CreditTransaction
+
+    try:
+        call_command("credits_audit", stdout=open(os.devnull, "w"))  # noqa: SIM115
+        clean = True
+    except SystemExit as exit_:
+        clean = exit_.code in (0, None)
+    usage = CreditTransaction.objects.filter(type="usage").count()
+    succeeded = GenerationJob.objects.filter(status="succeeded").count()
+    return clean, usage, succeeded
+
+
+def main() -> int:
+    recreate_database()
+    setup_django()
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    cache.clear()
+    emails = make_users(max(CONNECTIONS))
+
+    env = {**os.environ, **SERVER_ENV, "BENCH_SERVER": "1", "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            GUNICORN_WORKERS,
+            "--worker-class",
+            "gthread",
+            "--threads",
+            GUNICORN_THREADS,
+            "--log-level",
+            "warning",
+            "bench.generate:application",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    try:
+        for _ in range(100):
+            try:
+                http.client.HTTPConnection("127.0.0.1", PORT, timeout=1).request("GET", "/healthz")
+                break
+            except OSError:
+                time.sleep(0.2)
+        tokens = [login(email) for email in emails]
+        results = {}
+        for connections in CONNECTIONS:
+            for kind in ("bare", "story"):
+                results[(kind, connections)] = run_cell(kind, tokens, connections)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    provider_ms = provider_time_ms()
+    queries, redis_commands, detail = round_trips_of_one_generation(emails[0])
+    clean, usage, succeeded = audit()
+    story_ok_total = sum(r["ok"] for (kind, _c), r in results.items() if kind == "story") + 1  # + the counted one
+
+    print(f"\ngunicorn gthread {GUNICORN_WORKERS} workers x {GUNICORN_THREADS} threads; {SECONDS:.0f} s per cell")
+    print(
+        f"{'connections':>11} | {'bare rps':>9} {'p50 ms':>7} {'p99 ms':>7} | {'story rps':>9} {'p50 ms':>7} "
+        f"{'p99 ms':>7} | {'ratio':>5} | wrong"
+    )
+    wrong_total = 0
+    for connections in CONNECTIONS:
+        bare, story = results[("bare", connections)], results[("story", connections)]
+        wrong = len(bare["wrong"]) + len(story["wrong"])
+        wrong_total += wrong
+        print(
+            f"{connections:>11} | {bare['rps']:>9.0f} {bare['p50']:>7.2f} {bare['p99']:>7.2f} | "
+            f"{story['rps']:>9.0f} {story['p50']:>7.2f} {story['p99']:>7.2f} | "
+            f"{story['rps'] / bare['rps']:>5.3f} | {wrong}"
+        )
+        for line in (bare["wrong"] + story["wrong"])[:3]:
+            print("    ", line)
+    at_one = results[("story", 1)]["p50"] if 1 in CONNECTIONS else float("nan")
+    print(f"\nlocal provider time per story (median): {provider_ms:.2f} ms")
+    print(f"pipeline time at 1 connection: p50 {at_one:.2f} - {provider_ms:.2f} = {at_one - provider_ms:.2f} ms")
+    print(f"round trips of one generation: {queries} database statements, {redis_commands} Redis commands")
+    print("   ", " ".join(detail[:-1]))
+    print("   ", detail[-1])
+    print(
+        f"\naudit: {'clean' if clean else 'DRIFT'}; usage rows {usage}, succeeded jobs {succeeded}, "
+        f"correct story responses {story_ok_total}"
+    )
+    ok = clean and wrong_total == 0 and usage == succeeded == story_ok_total
+    print("OK" if ok else "FAILED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""A worker killed with SIGKILL in the middle of a video job: another worker finishes it, charged once."""
+
+import pytest
+from django.core.management import call_command
+
+from aigen.models import GenerationJob
+from credits.models import CreditTransaction
+from modo.celery import app
+
+from .workers import wait_for, worker_start, worker_stop
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# A video long enough to be killed in the middle of; redelivery after 2 s without an ack.
+SLOW_VIDEO = {
+    "AI_LOCAL_VIDEO_SIZE": "640x360",
+    "AI_LOCAL_VIDEO_SECONDS_PER_BEAT": "240",
+    "AI_LOCAL_VIDEO_FPS": "24",
+    "CELERY_VISIBILITY_TIMEOUT": "2",
+}
+
+
+@pytest.fixture
+def real_queue(settings):
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    app.control.purge()
+    settings.MEDIA_ROOT = str(settings.VAR_DIR / "test-media")
+    yield
+    app.conf.task_always_eager = eager
+
+
+def test_a_video_job_survives_a_killed_worker_and_is_charged_once(owner_api, funded, paid, real_queue):
+    first = worker_start(**SLOW_VIDEO)
+    second = None
+    try:
+        response = owner_api.post(
+            "/api/ai/generate-video", {"prompt": "A long voyage", "quality": "fast"}, format="json"
+        )
+        job_id = response.json()["job_id"]
+        wait_for(lambda: GenerationJob.objects.filter(pk=job_id, status="running", progress__gt=0).exists())
+        worker_stop(first, kill=True)
+        assert GenerationJob.objects.get(pk=job_id).status == "running"
+
+        second = worker_start(**SLOW_VIDEO)
+        job = wait_for(lambda: GenerationJob.objects.filter(pk=job_id, status="succeeded").first(), timeout=90)
+    finally:
+        worker_stop(first, kill=True)
+        if second is not None:
+            worker_stop(second)
+
+    assert job.attempts >= 2
+    charges = CreditTransaction.objects.filter(organization=funded, type="usage")
+    assert charges.count() == 1 and not CreditTransaction.objects.filter(type="refund").exists()
+    call_command("credits_audit")

@@ -1,0 +1,80 @@
+import pytest
+
+from aigen import services
+from aigen.models import GenerationJob
+from aigen.registry import provider_chain
+from credits.models import CreditTransaction
+from modo.celery import app
+
+from ..credits.balances import fund, held
+from ..factories import UserFactory
+
+
+def test_with_no_keys_every_kind_runs_on_local():
+    assert [p.name for p in provider_chain("text:premium")] == ["local"]
+    assert [p.name for p in provider_chain("image:fast")] == ["local"]
+    assert [p.name for p in provider_chain("video:premium")] == ["local"]
+
+
+def test_a_provider_without_a_key_is_skipped_in_favour_of_its_fallback(settings):
+    settings.AI_PROVIDER_KEYS = {**settings.AI_PROVIDER_KEYS, "openai": "sk-test"}
+
+    assert [p.name for p in provider_chain("text:fast")] == ["openai", "local"]
+    assert [p.name for p in provider_chain("image:fast")] == ["openai", "local"]
+
+
+def test_image_tasks_go_to_the_images_queue_and_video_tasks_to_the_video_queue():
+    route = app.amqp.router.route
+
+    assert route({}, "aigen.tasks.image_generate")["queue"].name == "images"
+    assert route({}, "aigen.tasks.video_generate")["queue"].name == "video"
+    assert app.conf.beat_schedule["aigen-sweep-stuck-jobs"]["task"] == "aigen.tasks.jobs_sweep_stuck"
+
+
+@pytest.fixture
+def staff_client(client, db):
+    staff = UserFactory(email="admin@example.com", is_staff=True)
+    staff.is_superuser = True
+    staff.save()
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
+def succeeded_job(organization, owner):
+    fund(organization, main=100)
+    job, _remaining = services.generation_job_create(
+        organization=organization,
+        user=owner,
+        kind="image",
+        quality="fast",
+        credits=5,
+        job_input={"prompt": "x"},
+        template_version="image-v1",
+        provider="local",
+        model="local-image-1",
+    )
+    GenerationJob.objects.filter(pk=job.pk).update(status="succeeded")
+    return job
+
+
+def test_staff_list_jobs_filtered_by_status_kind_and_provider(staff_client, succeeded_job):
+    response = staff_client.get("/admin/aigen/generationjob/?status=succeeded&kind=image&provider=local")
+
+    assert response.status_code == 200
+    assert str(succeeded_job.pk) in response.content.decode()
+
+
+def test_the_refund_action_refunds_a_job_once(staff_client, succeeded_job, organization):
+    for _ in range(2):
+        staff_client.post(
+            "/admin/aigen/generationjob/",
+            {"action": "refund_jobs", "_selected_action": [str(succeeded_job.pk)]},
+        )
+
+    assert CreditTransaction.objects.filter(type="refund").count() == 1
+    assert held(organization) == (100, 0)
+
+
+def test_staff_can_read_usage_logs(staff_client):
+    assert staff_client.get("/admin/aigen/aiusagelog/").status_code == 200
