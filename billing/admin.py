@@ -1,0 +1,143 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from .gateways import GatewayError
+from .models import CreditPack, Fulfilment, Order, Plan, Subscription, WebhookEvent
+from .services import AmountMismatch, order_recheck
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "price_idr", "credits", "daily_limit", "period_days", "is_paid", "is_active"]
+    list_editable = ["is_active"]
+    ordering = ["sort_order", "price_idr"]
+
+
+@admin.register(CreditPack)
+class CreditPackAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "price_idr", "credits", "bonus_credits", "is_active"]
+    list_editable = ["is_active"]
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    list_display = ["organization", "plan", "status", "current_period_start", "current_period_end", "gateway"]
+    list_filter = ["status", "plan"]
+    search_fields = ["organization__name", "organization__id"]
+    raw_id_fields = ["organization"]
+    readonly_fields = ["created_at", "updated_at", "reminded_for_period_end"]
+
+
+class WebhookEventInline(admin.TabularInline):
+    model = WebhookEvent
+    fields = ["received_at", "gateway", "external_status", "verdict", "reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = [
+        "order_id",
+        "organization",
+        "item_name",
+        "amount",
+        "gateway",
+        "status",
+        "needs_review",
+        "created_at",
+    ]
+    list_filter = ["status", "gateway", "needs_review", "kind"]
+    search_fields = ["order_id", "gateway_reference", "organization__name", "user__email"]
+    readonly_fields = [
+        "order_id",
+        "organization",
+        "user",
+        "kind",
+        "plan",
+        "pack",
+        "item_name",
+        "amount",
+        "credits",
+        "bonus_credits",
+        "gateway",
+        "status",
+        "gateway_reference",
+        "gateway_status",
+        "redirect_url",
+        "language",
+        "paid_at",
+        "fulfilled_at",
+        "created_at",
+        "updated_at",
+    ]
+    fields = [*readonly_fields, "needs_review", "review_note"]
+    inlines = [WebhookEventInline]
+    actions = ["recheck_with_gateway"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("Re-check with the gateway"))
+    def recheck_with_gateway(self, request, queryset):
+        for order in queryset:
+            try:
+                applied = order_recheck(order=order)
+            except (GatewayError, AmountMismatch) as exc:
+                self.message_user(request, f"{order.order_id}: {exc}", messages.ERROR)
+                continue
+            if applied is None:
+                self.message_user(request, f"{order.order_id}: the gateway has nothing new to say.", messages.INFO)
+            else:
+                self.message_user(request, f"{order.order_id}: {applied.verdict} ({applied.reason})", messages.SUCCESS)
+
+
+@admin.register(Fulfilment)
+class FulfilmentAdmin(admin.ModelAdmin):
+    list_display = ["order", "credits", "bonus_credits", "subscription", "created_at"]
+    readonly_fields = ["order", "subscription", "credits", "bonus_credits", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    list_display = ["received_at", "gateway", "external_status", "verdict", "order", "reason"]
+    list_filter = ["gateway", "verdict"]
+    search_fields = ["order__order_id", "reason"]
+    readonly_fields = [
+        "gateway",
+        "received_at",
+        "processed_at",
+        "verdict",
+        "reason",
+        "order",
+        "external_status",
+        "payload",
+        "headers",
+        "body",
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

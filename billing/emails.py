@@ -1,0 +1,74 @@
+"""Receipts and renewal reminders, in the order's (or subscription's) language: en or id."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+
+from accounts.models import Membership
+
+from .models import Order, Subscription
+
+SUBJECTS = {
+    "receipt": {"en": "Your MODO receipt: %(item)s", "id": "Tanda terima MODO Anda: %(item)s"},
+    "reminder": {
+        "en": "Your MODO %(item)s plan ends on %(date)s",
+        "id": "Paket MODO %(item)s Anda berakhir pada %(date)s",
+    },
+}
+
+
+def _language(code: str) -> str:
+    return "id" if (code or "").lower().startswith("id") else "en"
+
+
+def idr_format(amount: int) -> str:
+    """Rp 99.000: Indonesian thousands separators, no decimals."""
+    return "Rp " + f"{int(amount):,}".replace(",", ".")
+
+
+def _managers_emails(organization_id) -> list[str]:
+    return list(
+        Membership.objects.filter(
+            organization_id=organization_id, role__in=[Membership.Role.OWNER, Membership.Role.ADMIN]
+        ).values_list("user__email", flat=True)
+    )
+
+
+def order_receipt_email_send(*, order: Order) -> None:
+    language = _language(order.language)
+    recipients = [order.user.email] if order.user_id else _managers_emails(order.organization_id)
+    if not recipients:
+        return
+    context = {
+        "order": order,
+        "amount": idr_format(order.amount),
+        "organization": order.organization,
+        "billing_url": f"{settings.SITE_URL.rstrip('/')}/billing/",
+    }
+    send_mail(
+        subject=SUBJECTS["receipt"][language] % {"item": order.item_name},
+        message=render_to_string(f"billing/emails/receipt_{language}.txt", context),
+        from_email=None,
+        recipient_list=recipients,
+    )
+
+
+def subscription_reminder_email_send(*, subscription: Subscription) -> None:
+    language = _language(subscription.language)
+    recipients = _managers_emails(subscription.organization_id)
+    if not recipients:
+        return
+    end = subscription.current_period_end
+    context = {
+        "subscription": subscription,
+        "plan": subscription.plan,
+        "price": idr_format(subscription.plan.price_idr),
+        "organization": subscription.organization,
+        "billing_url": f"{settings.SITE_URL.rstrip('/')}/billing/",
+    }
+    send_mail(
+        subject=SUBJECTS["reminder"][language] % {"item": subscription.plan.name, "date": f"{end:%Y-%m-%d}"},
+        message=render_to_string(f"billing/emails/reminder_{language}.txt", context),
+        from_email=None,
+        recipient_list=recipients,
+    )

@@ -1,0 +1,202 @@
+"""Plans, credit packs, subscriptions, orders and every webhook delivery.
+
+Amounts are whole IDR (integers); credits are integers. An organization has at most one
+active subscription (a partial unique index); an organization without a subscription row is
+on its trial (selectors.subscription_state_get works it out).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.models import TimeStampedModel
+
+
+class Plan(TimeStampedModel):
+    """A tier: price per period, credits granted per period, AI requests per user per day."""
+
+    code = models.SlugField(max_length=30, unique=True)
+    name = models.CharField(max_length=60)
+    price_idr = models.PositiveIntegerField(help_text="Price per period in IDR; 0 for the trial.")
+    credits = models.PositiveIntegerField(help_text="Main credits granted per period (the trial's are bonus).")
+    daily_limit = models.PositiveIntegerField(help_text="AI requests per user per 24 h.")
+    period_days = models.PositiveIntegerField(default=30)
+    is_paid = models.BooleanField(default=True, help_text="Off for the trial: it cannot be bought.")
+    is_active = models.BooleanField(default=True, help_text="Inactive plans are not offered.")
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "price_idr"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CreditPack(TimeStampedModel):
+    code = models.SlugField(max_length=30, unique=True)
+    name = models.CharField(max_length=60)
+    price_idr = models.PositiveIntegerField()
+    credits = models.PositiveIntegerField()
+    bonus_credits = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "price_idr"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Subscription(TimeStampedModel):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        PAST_DUE = "past_due", _("Payment due")
+        CANCELED = "canceled", _("Canceled")
+        EXPIRED = "expired", _("Expired")
+
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="subscriptions")
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="subscriptions")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    current_period_start = models.DateTimeField()
+    current_period_end = models.DateTimeField()
+    gateway = models.CharField(max_length=12, blank=True, help_text="The gateway of the last payment.")
+    reminded_for_period_end = models.DateTimeField(
+        null=True, blank=True, help_text="The period end the renewal reminder was sent for (sent once per period)."
+    )
+    language = models.CharField(max_length=8, default="en", help_text="Language of emails about it.")
+
+    class Meta:
+        ordering = ["-current_period_end"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization"], condition=Q(status="active"), name="subscription_one_active_per_org"
+            ),
+            models.CheckConstraint(
+                condition=Q(current_period_end__gt=models.F("current_period_start")),
+                name="subscription_period_ends_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["current_period_end"], condition=Q(status="active"), name="subscription_active_period_end"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}: {self.plan_id} ({self.status})"
+
+
+class Order(TimeStampedModel):
+    """One checkout. The status only moves forward (see services.ORDER_STATUS_RANK)."""
+
+    class Gateway(models.TextChoices):
+        MIDTRANS = "midtrans", "Midtrans"
+        XENDIT = "xendit", "Xendit"
+        DEV = "dev", _("Development gateway")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        PAID = "paid", _("Paid")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
+        REFUNDED = "refunded", _("Refunded")
+
+    class Kind(models.TextChoices):
+        PLAN = "plan", _("Plan")
+        PACK = "pack", _("Credit pack")
+
+    order_id = models.CharField(max_length=50, unique=True)
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="orders")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="orders"
+    )
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="orders")
+    pack = models.ForeignKey(CreditPack, on_delete=models.PROTECT, null=True, blank=True, related_name="orders")
+    item_name = models.CharField(max_length=60, help_text="The item's name when it was bought.")
+    amount = models.PositiveIntegerField(help_text="IDR.")
+    credits = models.PositiveIntegerField(default=0, help_text="Main credits it grants (copied at checkout).")
+    bonus_credits = models.PositiveIntegerField(default=0)
+    gateway = models.CharField(max_length=12, choices=Gateway.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    gateway_reference = models.CharField(max_length=100, blank=True, help_text="Snap token or Xendit invoice id.")
+    gateway_status = models.CharField(max_length=40, blank=True, help_text="The gateway's last word.")
+    redirect_url = models.URLField(max_length=500, blank=True)
+    language = models.CharField(max_length=8, default="en")
+    paid_at = models.DateTimeField(null=True, blank=True)
+    fulfilled_at = models.DateTimeField(null=True, blank=True)
+    needs_review = models.BooleanField(default=False, help_text="Flagged for staff: amount mismatch, refund...")
+    review_note = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"], name="order_org_created"),
+            models.Index(fields=["created_at"], condition=Q(status="pending"), name="order_pending_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="plan", plan__isnull=False, pack__isnull=True))
+                | Q(kind="pack", pack__isnull=False, plan__isnull=True),
+                name="order_item_matches_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.order_id
+
+    @property
+    def item(self) -> str:
+        return f"plan:{self.plan.code}" if self.kind == self.Kind.PLAN else f"pack:{self.pack.code}"
+
+
+class Fulfilment(models.Model):
+    """The database's guarantee that an order is fulfilled once: one row per order (unique).
+
+    Written in the same transaction as the ledger rows (reference `billing.order` / order_id),
+    so a second attempt fails on the unique key and rolls all of it back.
+    """
+
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="fulfilment")
+    subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    credits = models.PositiveIntegerField()
+    bonus_credits = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.credits} + {self.bonus_credits}"
+
+
+class WebhookEvent(models.Model):
+    """Every delivery to a webhook URL, as received, with what we made of it."""
+
+    class Verdict(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        PROCESSED = "processed", _("Processed")
+        IGNORED = "ignored", _("Ignored (already done or older)")
+        REJECTED = "rejected", _("Rejected")
+        FLAGGED = "flagged", _("Flagged for staff")
+        RETRY = "retry", _("Gateway asked to retry")
+
+    gateway = models.CharField(max_length=12)
+    body = models.TextField(blank=True, help_text="The raw body as received (truncated at 64 KB).")
+    payload = models.JSONField(null=True, blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    verdict = models.CharField(max_length=10, choices=Verdict.choices, default=Verdict.RECEIVED)
+    reason = models.CharField(max_length=255, blank=True)
+    order = models.ForeignKey(Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="webhook_events")
+    external_status = models.CharField(max_length=40, blank=True)
+    received_at = models.DateTimeField()
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["gateway", "-received_at"], name="webhook_gateway_received")]
+
+    def __str__(self) -> str:
+        return f"{self.gateway} {self.external_status or '-'} ({self.verdict})"

@@ -1,0 +1,134 @@
+"""Reads: plans and packs for sale, orders of an organization, the cached subscription state."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from accounts.models import Organization
+from core.errors import NotFound
+from credits.hooks import Tier
+
+from .models import CreditPack, Order, Plan, Subscription
+
+SUBSCRIPTION_CACHE_SECONDS = 5 * 60
+
+
+@dataclass(frozen=True)
+class SubscriptionState:
+    """What /api/me, the rate limiter and the pages need to know about an organization's plan."""
+
+    tier: str
+    name: str
+    status: str
+    current_period_start: datetime | None
+    current_period_end: datetime | None
+    daily_limit: int
+    paid: bool
+
+    @property
+    def is_paid_and_current(self) -> bool:
+        return (
+            self.paid
+            and self.status == Subscription.Status.ACTIVE
+            and self.current_period_end is not None
+            and self.current_period_end > timezone.now()
+        )
+
+
+def subscription_cache_key(organization_id) -> str:
+    return f"billing:subscription:{organization_id}"
+
+
+def subscription_state_get(*, organization: Organization) -> SubscriptionState:
+    """The organization's subscription, from the cache (5 minutes) or the database.
+
+    Every change of a subscription deletes the cached copy (services._subscription_changed).
+    """
+    key = subscription_cache_key(organization.pk)
+    cached = cache.get(key)
+    if cached is None:
+        cached = _subscription_state_row(organization)
+        cache.set(key, cached, SUBSCRIPTION_CACHE_SECONDS)
+    return SubscriptionState(
+        tier=cached["tier"],
+        name=cached["name"],
+        status=cached["status"],
+        current_period_start=parse_datetime(cached["start"]) if cached["start"] else None,
+        current_period_end=parse_datetime(cached["end"]) if cached["end"] else None,
+        daily_limit=cached["daily_limit"],
+        paid=cached["paid"],
+    )
+
+
+def _subscription_state_row(organization: Organization) -> dict:
+    subscription = (
+        Subscription.objects.filter(organization_id=organization.pk)
+        .select_related("plan")
+        .order_by("-current_period_end")
+        .first()
+    )
+    active = (
+        Subscription.objects.filter(organization_id=organization.pk, status=Subscription.Status.ACTIVE)
+        .select_related("plan")
+        .first()
+    )
+    subscription = active or subscription
+    if subscription is not None:
+        plan = subscription.plan
+        return {
+            "tier": plan.code,
+            "name": plan.name,
+            "status": subscription.status,
+            "start": subscription.current_period_start.isoformat(),
+            "end": subscription.current_period_end.isoformat(),
+            "daily_limit": plan.daily_limit,
+            "paid": plan.is_paid,
+        }
+    # No row (an organization made before billing, or outside accounts.services): its trial
+    # runs TRIAL_DAYS from its creation.
+    start = organization.created_at or timezone.now()
+    end = start + timedelta(days=settings.TRIAL_DAYS)
+    return {
+        "tier": "trial",
+        "name": _("Trial"),
+        "status": Subscription.Status.ACTIVE if end > timezone.now() else Subscription.Status.EXPIRED,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "daily_limit": settings.TRIAL_DAILY_REQUESTS,
+        "paid": False,
+    }
+
+
+def subscription_tier_lookup(organization: Organization) -> Tier | None:
+    """Registered with credits.hooks: a current paid subscription's tier; otherwise None
+    (the ledger's default, the trial tier, which is not paid)."""
+    state = subscription_state_get(organization=organization)
+    if not state.is_paid_and_current:
+        return None
+    return Tier(code=state.tier, daily_limit=state.daily_limit, paid=True)
+
+
+def plan_list_for_sale() -> QuerySet[Plan]:
+    return Plan.objects.filter(is_active=True, is_paid=True).order_by("sort_order", "price_idr")
+
+
+def pack_list_for_sale() -> QuerySet[CreditPack]:
+    return CreditPack.objects.filter(is_active=True).order_by("sort_order", "price_idr")
+
+
+def order_list_for_organization(*, organization: Organization) -> QuerySet[Order]:
+    return Order.objects.filter(organization_id=organization.pk).select_related("plan", "pack").order_by("-created_at")
+
+
+def order_get_for_organization(*, organization: Organization, order_id: str) -> Order:
+    """The organization's order; NotFound for any other organization's, or none at all."""
+    order = order_list_for_organization(organization=organization).filter(order_id=str(order_id)[:50]).first()
+    if order is None:
+        raise NotFound(_("Order not found."))
+    return order

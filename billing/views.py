@@ -1,0 +1,114 @@
+"""Pages: /billing/ (plan, credits, plans and packs, orders, ledger) and the dev gateway's
+checkout page. Both work without JavaScript."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from core.errors import ApplicationError
+from credits.selectors import credits_summary_get, credits_transaction_list
+
+from .gateways import gateways_enabled
+from .gateways.dev import dev_notification_body
+from .models import Order
+from .selectors import (
+    order_get_for_organization,
+    order_list_for_organization,
+    pack_list_for_sale,
+    plan_list_for_sale,
+    subscription_state_get,
+)
+from .services import order_checkout
+from .webhooks.midtrans import midtrans_notification_receive
+
+
+def _billing_page(request: HttpRequest, *, status: int = 200) -> HttpResponse:
+    membership = request.membership
+    organization = membership.organization
+    returned = None
+    if request.GET.get("order"):
+        try:
+            returned = order_get_for_organization(organization=organization, order_id=request.GET["order"])
+        except ApplicationError:
+            returned = None
+    context = {
+        "subscription": subscription_state_get(organization=organization),
+        "credits": credits_summary_get(organization=organization),
+        "plans": plan_list_for_sale(),
+        "packs": pack_list_for_sale(),
+        "gateways": list(gateways_enabled().values()),
+        "orders": order_list_for_organization(organization=organization)[:20],
+        "ledger": credits_transaction_list(organization=organization)[:10],
+        "can_manage": membership.can_manage,
+        "returned_order": returned,
+    }
+    return render(request, "billing/billing.html", context, status=status)
+
+
+@login_required
+def billing_page(request: HttpRequest) -> HttpResponse:
+    return _billing_page(request)
+
+
+@login_required
+@require_POST
+def checkout(request: HttpRequest) -> HttpResponse:
+    try:
+        order = order_checkout(
+            membership=request.membership,
+            item=request.POST.get("item"),
+            gateway=request.POST.get("gateway"),
+            language=getattr(request, "LANGUAGE_CODE", "en"),
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return _billing_page(request, status=error.status_code)
+    return redirect(order.redirect_url)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dev_checkout(request: HttpRequest, order_id: str) -> HttpResponse:
+    """The dev gateway's payment page: Pay and Fail send a signed Midtrans-format
+    notification through the Midtrans webhook code."""
+    if "dev" not in gateways_enabled():
+        raise Http404
+    try:
+        order = order_get_for_organization(organization=request.membership.organization, order_id=order_id)
+    except ApplicationError:
+        raise Http404 from None
+    if order.gateway != Order.Gateway.DEV:
+        raise Http404
+    status = 200
+    if request.method == "POST":
+        outcome = request.POST.get("outcome")
+        if not request.membership.can_manage:
+            messages.error(request, _("Only owners and admins of this organization can pay for it."))
+            status = 403
+        elif outcome not in ("pay", "fail"):
+            messages.error(request, _("Choose Pay or Fail."))
+            status = 400
+        elif order.status != Order.Status.PENDING:
+            messages.info(request, _("This order is no longer waiting for payment."))
+            return redirect(f"/billing/?order={order.order_id}")
+        else:
+            answer = midtrans_notification_receive(
+                body=dev_notification_body(order=order, outcome=outcome),
+                headers={"content-type": "application/json", "user-agent": "modo-dev-gateway"},
+            )
+            if answer.status != 200:
+                messages.error(request, answer.body.get("error", _("The payment could not be recorded.")))
+            elif outcome == "pay":
+                messages.success(request, _("Payment received. Thank you!"))
+            else:
+                messages.warning(request, _("The payment failed. Nothing was charged."))
+            return redirect(f"/billing/?order={order.order_id}")
+    return render(
+        request,
+        "billing/dev_checkout.html",
+        {"order": order, "can_manage": request.membership.can_manage},
+        status=status,
+    )

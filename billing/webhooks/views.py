@@ -1,0 +1,61 @@
+"""Public webhook endpoints: no authentication, no CSRF; each gateway verifies its own way."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.parsers import BaseParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .midtrans import midtrans_notification_receive
+from .xendit import xendit_callback_receive
+
+_RESPONSES = {
+    200: OpenApiResponse(OpenApiTypes.OBJECT, description="Stored and processed (or already done)."),
+    400: OpenApiResponse(OpenApiTypes.OBJECT, description="Not JSON, missing fields, bad or mismatched amount."),
+    401: OpenApiResponse(OpenApiTypes.OBJECT, description="Signature or callback token wrong."),
+    404: OpenApiResponse(OpenApiTypes.OBJECT, description="Unknown order."),
+}
+
+
+class _RawJSONParser(BaseParser):
+    """Never used to parse: the views read request.body themselves (signatures need the raw
+    bytes, and any content type is stored). It only documents the JSON body in the schema."""
+
+    media_type = "application/json"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return {}
+
+
+class _WebhookView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    parser_classes = [_RawJSONParser]
+    throttle_classes: list = []
+
+
+class MidtransWebhookView(_WebhookView):
+    @extend_schema(
+        operation_id="webhooks_midtrans",
+        summary="Midtrans HTTP notification (public; verified by signature_key)",
+        request=OpenApiTypes.OBJECT,
+        responses={**_RESPONSES, 503: OpenApiResponse(OpenApiTypes.OBJECT, description="Status API down: retry.")},
+        auth=[],
+    )
+    def post(self, request):
+        answer = midtrans_notification_receive(body=request.body, headers=request.headers)
+        return Response(answer.body, status=answer.status)
+
+
+class XenditWebhookView(_WebhookView):
+    @extend_schema(
+        operation_id="webhooks_xendit",
+        summary="Xendit invoice callback (public; verified by x-callback-token)",
+        request=OpenApiTypes.OBJECT,
+        responses=_RESPONSES,
+        auth=[],
+    )
+    def post(self, request):
+        answer = xendit_callback_receive(body=request.body, headers=request.headers)
+        return Response(answer.body, status=answer.status)

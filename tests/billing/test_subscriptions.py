@@ -1,0 +1,117 @@
+"""Subscriptions: fulfilment starts or extends them; their cached state follows every change."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+
+from billing import tasks
+from billing.models import Plan, Subscription
+from billing.selectors import subscription_cache_key
+from billing.services import order_status_apply
+from credits.hooks import organization_tier
+
+from ..factories import UserFactory
+from .conftest import order_make
+
+START = datetime(2026, 11, 2, 9, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
+
+
+def pay(organization, item):
+    order = order_make(organization, item=item, gateway="dev")
+    order_status_apply(order_id=order.order_id, status="paid", raw_status="settlement", amount=f"{order.amount}.00")
+    return order
+
+
+@pytest.mark.django_db
+def test_me_shows_the_trial_then_the_bought_plan_without_waiting_for_the_cache(owner_api, organization):
+    before = owner_api.get("/api/me").json()["subscription"]
+    assert (before["tier"], before["status"]) == ("trial", "active")
+    assert cache.get(subscription_cache_key(organization.pk)) is not None
+
+    pay(organization, "plan:pro")
+
+    after = owner_api.get("/api/me").json()["subscription"]
+    assert (after["tier"], after["status"]) == ("pro", "active")
+    assert organization_tier(organization).code == "pro"
+    assert organization_tier(organization).daily_limit == 500
+
+
+@pytest.mark.django_db
+def test_the_cached_state_follows_an_expiry(owner_api, organization):
+    with time_machine.travel(START, tick=False) as traveller:
+        pay(organization, "plan:premium")
+        assert owner_api.get("/api/me").json()["subscription"]["status"] == "active"
+
+        traveller.shift(timedelta(days=31))
+        tasks.billing_expire_subscriptions()
+
+        section = owner_api.get("/api/me").json()["subscription"]
+    assert (section["tier"], section["status"]) == ("premium", "expired")
+    assert organization_tier(organization).paid is False
+
+
+@pytest.mark.django_db
+def test_the_state_is_served_from_the_cache_for_five_minutes(organization):
+    organization_tier(organization)
+    key = subscription_cache_key(organization.pk)
+    cached = cache.get(key)
+    assert cached["tier"] == "trial"
+    assert 0 < cache.ttl(key) <= 300  # django-redis
+
+
+@pytest.mark.django_db
+def test_buying_the_same_plan_again_extends_it_by_one_period(organization):
+    with time_machine.travel(START, tick=False) as traveller:
+        pay(organization, "plan:premium")
+        traveller.shift(timedelta(days=10))
+        pay(organization, "plan:premium")
+
+    [subscription] = Subscription.objects.filter(organization=organization)
+    assert subscription.current_period_start == START
+    assert subscription.current_period_end == START + timedelta(days=60)
+
+
+@pytest.mark.django_db
+def test_buying_another_plan_ends_the_current_one_and_starts_it_now():
+    with time_machine.travel(START, tick=False) as traveller:
+        user = UserFactory()
+        organization = user.organizations.get()
+        traveller.shift(timedelta(days=2))
+        pay(organization, "plan:unlimited")
+
+    trial = Subscription.objects.get(organization=organization, plan__code="trial")
+    active = Subscription.objects.get(organization=organization, status="active")
+    assert trial.status == "canceled"
+    assert (active.plan.code, active.current_period_start) == ("unlimited", START + timedelta(days=2))
+
+
+@pytest.mark.django_db
+def test_an_organization_has_at_most_one_active_subscription(organization):
+    plan = Plan.objects.get(code="pro")
+    Subscription.objects.create(
+        organization=organization, plan=plan, current_period_start=START, current_period_end=START + timedelta(days=1)
+    )
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Subscription.objects.create(
+            organization=organization,
+            plan=plan,
+            current_period_start=START,
+            current_period_end=START + timedelta(days=1),
+        )
+
+
+@pytest.mark.django_db
+def test_the_seeded_plans_and_packs_are_designs_table():
+    plans = {p.code: (p.price_idr, p.credits, p.daily_limit, p.is_paid) for p in Plan.objects.all()}
+
+    assert plans == {
+        "trial": (0, 20, 2, False),
+        "premium": (99000, 300, 100, True),
+        "pro": (249000, 1000, 500, True),
+        "unlimited": (799000, 5000, 2000, True),
+    }
