@@ -5,4 +5,7 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("studio/<uuid:project_id>/", views.project_page, name="studio-project"),
+    path("gallery/", views.gallery, name="gallery"),
+    path("notifications/", views.notifications_page, name="notifications"),
 ]

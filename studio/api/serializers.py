@@ -1,0 +1,68 @@
+from rest_framework import serializers
+
+from ..models import PREMISE_MAX, TEXT_MAX, TITLE_MAX, Asset, Beat, Project, Story
+
+
+class AssetSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    beat_id = serializers.UUIDField(allow_null=True, read_only=True)
+    project_id = serializers.UUIDField(read_only=True)
+
+    class Meta:
+        model = Asset
+        fields = ["id", "kind", "url", "prompt", "status", "published_at", "project_id", "beat_id", "created_at"]
+
+    def get_url(self, asset: Asset) -> str:
+        return asset.file.url if asset.file else ""
+
+
+class BeatSerializer(serializers.ModelSerializer):
+    image = AssetSerializer(read_only=True, allow_null=True)
+    animation = AssetSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Beat
+        fields = ["id", "order", "title", "description", "image", "animation", "updated_at"]
+
+
+class BeatUpdateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=TITLE_MAX, required=False)
+    description = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
+
+
+class BeatReorderSerializer(serializers.Serializer):
+    beat_ids = serializers.ListField(child=serializers.UUIDField(), allow_empty=False, max_length=200)
+
+
+class StorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Story
+        fields = ["version", "title", "logline", "genre", "characters", "created_at"]
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    story = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Project
+        fields = ["id", "title", "premise", "genre", "story", "created_at", "updated_at"]
+
+    def get_story(self, project: Project) -> dict | None:
+        stories = getattr(project, "current_stories", None)
+        if stories is None:  # a project not read through the selectors
+            stories = list(project.stories.filter(is_current=True))
+        return StorySerializer(stories[0]).data if stories else None
+
+
+class ProjectWriteSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=TITLE_MAX)
+    premise = serializers.CharField(max_length=PREMISE_MAX, required=False, allow_blank=True)
+    genre = serializers.CharField(max_length=60, required=False, allow_blank=True)
+
+
+class PublicContentSerializer(AssetSerializer):
+    project_title = serializers.CharField(source="project.title")
+    beat_title = serializers.CharField(source="beat.title", allow_null=True, default=None)
+
+    class Meta(AssetSerializer.Meta):
+        fields = ["id", "kind", "url", "project_title", "beat_title", "published_at"]

@@ -1,0 +1,70 @@
+"""The studio's side of AI generation: what a project or beat gives a generation, and what a
+finished generation gives back (the story and beats, a beat's image, a beat's animation).
+
+aigen sits below studio and never imports it: it calls the resolver registered here and
+sends `generation_succeeded`, both wired in StudioConfig.ready().
+"""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import Organization
+from aigen.hooks import GenerationTarget
+from core.errors import NotFound
+
+from . import selectors, services, tasks
+from .models import Asset, Beat, Project
+
+
+def target_for_generation(organization: Organization, project_id: str, beat_id: str | None) -> GenerationTarget:
+    """Raises NotFound for a project or beat of another organization, or a beat of another project."""
+    project = selectors.project_get_for_member(organization=organization, project_id=project_id)
+    if beat_id:
+        beat = selectors.beat_get_for_member(organization=organization, beat_id=beat_id)
+        if beat.project_id != project.id:
+            raise NotFound(_("Beat not found."))
+        beats = [beat]
+        text = f"{beat.title}. {beat.description}".strip()
+    else:
+        beats = list(selectors.beat_list_for_project(project=project))
+        text = project.premise or project.title
+    with_images = [b for b in beats if b.image_id]
+    return GenerationTarget(
+        project_id=str(project.id),
+        beat_id=str(beat_id) if beat_id else None,
+        text=text,
+        image_files=[b.image.file.name for b in with_images],
+        captions=[b.title for b in with_images],
+    )
+
+
+def on_generation_succeeded(sender, job, **kwargs) -> None:
+    """Attach what a finished job made to its project: story and beats, or a beat's image or video."""
+    if not job.project_ref:
+        return
+    project = Project.objects.filter(pk=job.project_ref, organization_id=job.organization_id).first()
+    if project is None:
+        return  # the project was deleted meanwhile: the job's output stays in the job
+    beat = Beat.objects.filter(pk=job.beat_ref, project=project).first() if job.beat_ref else None
+    if job.kind == "story":
+        services.story_apply(project=project, story=job.result, generation_job_id=job.id)
+        return
+    if not job.output_file:
+        return
+    kind = Asset.Kind.IMAGE if job.kind == "image" else Asset.Kind.VIDEO
+    asset = services.asset_create(
+        project=project,
+        beat=beat,
+        kind=kind,
+        file_name=job.output_file,
+        prompt=str((job.input or {}).get("prompt", ""))[:2000],
+        generation_job_id=job.id,
+    )
+    if kind == Asset.Kind.VIDEO and job.user_id:
+        services.notification_create(
+            user=job.user,
+            organization_id=project.organization_id,
+            message=_("Your video for “%(title)s” is ready.") % {"title": project.title},
+            link=f"{project.get_absolute_url()}#beat-{beat.id}" if beat else project.get_absolute_url(),
+        )
+        transaction.on_commit(lambda: tasks.video_ready_email.delay(str(asset.id), str(job.user_id)))

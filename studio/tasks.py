@@ -1,0 +1,38 @@
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+
+from . import services
+from .models import Asset
+
+
+@shared_task(queue="default")
+def soft_deleted_purge_daily() -> dict[str, int]:
+    """Delete for good the projects and assets soft-deleted more than 30 days ago."""
+    return services.soft_deleted_purge()
+
+
+@shared_task(queue="default", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def video_ready_email(asset_id: str, user_id: str) -> None:
+    """Email "Your video is ready" with a link to the project."""
+    asset = Asset.objects.select_related("project").filter(pk=asset_id).first()
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if asset is None or user is None:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "asset": asset,
+            "project": asset.project,
+            "link": f"{settings.SITE_URL}{asset.project.get_absolute_url()}",
+        }
+        send_mail(
+            subject=_("Your video is ready"),
+            message=render_to_string("emails/video_ready.txt", context),
+            from_email=None,
+            recipient_list=[user.email],
+        )

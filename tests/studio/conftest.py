@@ -1,0 +1,37 @@
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from accounts.models import Membership
+from studio import services
+
+STORY = {
+    "title": "The Lantern Keeper",
+    "logline": "A girl keeps the last lantern of Kota Tua burning.",
+    "genre": "fantasy",
+    "characters": [{"name": "Sari", "description": "A stubborn lamplighter"}],
+    "beats": [{"title": f"Beat {n}", "description": f"Things happen ({n})."} for n in range(1, 6)],
+}
+
+
+@pytest.fixture
+def owner_membership(owner, organization) -> Membership:
+    return Membership.objects.get(user=owner, organization=organization)
+
+
+@pytest.fixture
+def project(owner_membership):
+    return services.project_create(membership=owner_membership, title="Lanterns", premise="A girl and a lantern.")
+
+
+@pytest.fixture
+def project_with_story(project):
+    services.story_apply(project=project, story=STORY)
+    return project
+
+
+@pytest.fixture
+def image_asset(project_with_story):
+    beat = project_with_story.beats.order_by("order").first()
+    stored = default_storage.save("tests/beat.png", ContentFile(b"\x89PNG fake"))
+    return services.asset_create(project=project_with_story, beat=beat, kind="image", file_name=stored, prompt="p")

@@ -1,0 +1,39 @@
+from datetime import timedelta
+
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from studio import services
+from studio.models import Asset, Project
+
+
+def test_a_soft_deleted_project_is_restorable(project):
+    services.project_soft_delete(project=project)
+    assert not Project.objects.filter(pk=project.pk).exists()
+
+    services.project_restore(project=project)
+
+    assert Project.objects.filter(pk=project.pk).exists()
+
+
+def test_soft_deleted_rows_are_purged_after_30_days_with_their_files(project_with_story, image_asset):
+    path = image_asset.file.name
+    services.project_soft_delete(project=project_with_story)
+
+    kept = services.soft_deleted_purge(now=timezone.now() + timedelta(days=29))
+    assert kept == {"projects": 0, "assets": 0}
+    assert default_storage.exists(path)
+
+    purged = services.soft_deleted_purge(now=timezone.now() + timedelta(days=31))
+
+    assert purged == {"projects": 1, "assets": 1}
+    assert not Project.all_objects.filter(pk=project_with_story.pk).exists()
+    assert not Asset.all_objects.exists()
+    assert not default_storage.exists(path)
+
+
+def test_a_soft_deleted_asset_leaves_its_beat(image_asset):
+    services.asset_soft_delete(asset=image_asset)
+
+    assert image_asset.beat.__class__.objects.get(pk=image_asset.beat_id).image is None
+    assert not Asset.objects.exists()
