@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run worker beat test lint format migrate bench clean
+.PHONY: install messages run worker beat test lint format migrate bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,7 +16,14 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
-migrate: install
+# Compiled translations (locale/*/LC_MESSAGES/django.mo) are built here, never committed.
+messages: install
+	@command -v msgfmt >/dev/null || { echo "Installing gettext (msgfmt)..."; \
+		(apt-get update -qq && apt-get install -y -qq gettext) >/dev/null 2>&1 || \
+		{ echo "msgfmt is missing: install GNU gettext (e.g. apt-get install gettext)." >&2; exit 1; }; }
+	DJANGO_SETTINGS_MODULE=modo.settings.local $(PY) manage.py compilemessages --ignore=.venv --verbosity 0
+
+migrate: messages
 	$(PY) manage.py migrate --noinput
 
 # Web server and a real Celery worker (with beat) on the filesystem broker: no servers, no keys.
@@ -44,7 +51,7 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: install
+test: messages
 	bash scripts/ensure-services.sh
 	$(MAKE) lint
 	$(VENV)/bin/pytest

@@ -30,6 +30,10 @@ urlpatterns = [
     ),
     path("", include("accounts.api.urls")),
     path("credits/", include("credits.api.urls")),
+    path("ai/", include("aigen.api.urls")),
+    path("billing/", include("billing.api.urls")),
+    path("webhooks/", include("billing.webhooks.urls")),
+    path("", include("studio.api.urls")),
     re_path(r"^(auth|public)/", UnknownPublicPath.as_view()),
     re_path(r"^", UnknownPrivatePath.as_view()),
 ]

@@ -24,6 +24,7 @@ urlpatterns = [
     path("register/", account_views.signup, name="account_signup"),
     path("logout/", account_views.logout, name="account_logout"),
     path("", include("accounts.urls")),
+    path("", include("billing.urls")),
     path("", include("studio.urls")),
 ]
 

@@ -23,6 +23,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=False)  # media comes from R2 / a CDN
+BILLING_DEV_GATEWAY = False  # the local Pay/Fail checkout page never runs in production
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)  # noqa: F405
