@@ -97,9 +97,9 @@ def invitation_accept(*, token: str, user: User) -> Membership:
         if invitation.is_expired:
             raise ValidationFailed(_("This invitation has expired. Ask for a new one."), code="INVITATION_EXPIRED")
         if invitation.email.lower() != user.email.lower():
+            # Not naming the address: a forwarded link should not reveal who was invited.
             raise Forbidden(
-                _("This invitation was sent to %(email)s. Sign in with that address to accept it.")
-                % {"email": invitation.email},
+                _("This invitation was sent to another email address. Sign in with that address to accept it."),
                 code="INVITATION_OTHER_EMAIL",
             )
         try:

@@ -38,3 +38,16 @@ def image_files_of_jobs(*, organization: Organization, job_ids: list) -> list[st
             raise NotFound(_("Image job %(id)s has no image yet.") % {"id": job_id})
         files.append(job.output_file)
     return files
+
+
+def generation_job_list_for_project(*, organization: Organization, project_id, limit: int = 10) -> list[GenerationJob]:
+    """A project's most recent jobs, newest first (studio shows their progress)."""
+    return list(
+        GenerationJob.objects.filter(organization_id=organization.pk, project_ref=str(project_id)).order_by(
+            "-created_at"
+        )[:limit]
+    )
+
+
+def generation_job_list_recent(*, organization: Organization, limit: int = 8) -> list[GenerationJob]:
+    return list(GenerationJob.objects.filter(organization_id=organization.pk).order_by("-created_at")[:limit])

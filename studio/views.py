@@ -8,10 +8,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.me import me_sections
+from aigen.selectors import generation_job_list_for_project, generation_job_list_recent
 from core.errors import ApplicationError
 
 from . import selectors, services
 from .forms import BeatForm, ProjectForm, ProjectSearchForm
+from .generation_pages import generate_from_page, generation_costs
+
+GENERATE_ACTIONS = ("generate-story", "generate-image", "generate-video", "generate-animatic")
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -38,6 +42,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "search": search,
         "projects": Paginator(projects, 12).get_page(request.GET.get("page")),
         "notifications": selectors.notification_list_for_user(user=request.user, organization=membership.organization),
+        "recent_jobs": generation_job_list_recent(organization=membership.organization),
     }
     return render(request, "studio/dashboard.html", context, status=400 if project_form.errors else 200)
 
@@ -78,6 +83,9 @@ def project_page(request: HttpRequest, project_id) -> HttpResponse:
                     request, _("Published to the gallery.") if action == "publish" else _("Removed from the gallery.")
                 )
                 return redirect(project.get_absolute_url())
+            elif action in GENERATE_ACTIONS:
+                generate_from_page(request, project, action)
+                return redirect(project.get_absolute_url())
             elif action == "delete-project":
                 services.project_soft_delete(project=project)
                 messages.success(request, _("Project deleted."))
@@ -85,14 +93,38 @@ def project_page(request: HttpRequest, project_id) -> HttpResponse:
         except ApplicationError as error:
             messages.error(request, error.message)
             status = error.status_code
+    story = project.current_stories[0] if project.current_stories else None
     context = {
         "project": project,
         "project_form": project_form,
-        "story": project.current_stories[0] if project.current_stories else None,
+        "story": story,
+        "next_variation": story.version if story else 0,
         "beats": selectors.beat_list_for_project(project=project),
-        "assets": selectors.asset_list_for_project(project=project)[:24],
+        "costs": generation_costs(),
+        **_jobs_context(membership.organization, project),
     }
     return render(request, "studio/project.html", context, status=status)
+
+
+def _jobs_context(organization, project) -> dict:
+    jobs = generation_job_list_for_project(organization=organization, project_id=project.id)
+    return {"jobs": jobs, "jobs_active": any(not job.is_finished for job in jobs)}
+
+
+@login_required
+def project_jobs(request: HttpRequest, project_id) -> HttpResponse:
+    """The live progress fragment, polled by htmx while a job is queued or running.
+
+    When the last active job finishes, it asks the page to reload so the new image, video or
+    story appears.
+    """
+    organization = request.membership.organization
+    project = selectors.project_get_for_member(organization=organization, project_id=project_id)
+    context = _jobs_context(organization, project)
+    response = render(request, "studio/_jobs.html", {"project": project, **context})
+    if request.GET.get("was_active") and not context["jobs_active"]:
+        response["HX-Refresh"] = "true"
+    return response
 
 
 def gallery(request: HttpRequest) -> HttpResponse:

@@ -35,3 +35,14 @@ def image_asset(project_with_story):
     beat = project_with_story.beats.order_by("order").first()
     stored = default_storage.save("tests/beat.png", ContentFile(b"\x89PNG fake"))
     return services.asset_create(project=project_with_story, beat=beat, kind="image", file_name=stored, prompt="p")
+
+
+@pytest.fixture
+def on_pro_plan(owner_membership, django_capture_on_commit_callbacks):
+    """The organization bought the Pro plan (1,000 credits, 500 AI requests a day) through the dev gateway."""
+    from billing.services import order_checkout, order_status_apply
+
+    with django_capture_on_commit_callbacks(execute=True):
+        order = order_checkout(membership=owner_membership, item="plan:pro", gateway="dev")
+        order_status_apply(order_id=order.order_id, status="paid", raw_status="settlement", amount=order.amount)
+    return owner_membership.organization

@@ -37,3 +37,28 @@ def test_a_soft_deleted_asset_leaves_its_beat(image_asset):
 
     assert image_asset.beat.__class__.objects.get(pk=image_asset.beat_id).image is None
     assert not Asset.objects.exists()
+
+
+def test_staff_restore_a_deleted_project_from_the_admin(client, project):
+    from tests.factories import UserFactory
+
+    staff = UserFactory(is_staff=True)
+    staff.is_superuser = True
+    staff.save(update_fields=["is_superuser"])
+    services.project_soft_delete(project=project)
+    client.force_login(staff)
+    assert "Lanterns" in client.get("/admin/studio/project/?deleted=yes").content.decode()
+
+    client.post("/admin/studio/project/", {"action": "restore", "_selected_action": [str(project.pk)]})
+
+    assert Project.objects.filter(pk=project.pk).exists()
+
+
+def test_the_daily_purge_task_deletes_what_was_deleted_31_days_ago(project_with_story, time_machine):
+    from studio.tasks import soft_deleted_purge_daily
+
+    services.project_soft_delete(project=project_with_story)
+    time_machine.move_to(timezone.now() + timedelta(days=31))
+
+    assert soft_deleted_purge_daily() == {"projects": 1, "assets": 0}
+    assert not Project.all_objects.exists()

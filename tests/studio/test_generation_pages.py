@@ -1,0 +1,123 @@
+"""Generating from the studio page, on the local provider (tasks run inline in these tests)."""
+
+import pytest
+
+from credits.models import CreditBalance
+from studio.models import Asset, Project
+
+
+class CommittingClient:
+    """The owner's browser, where what a request leaves for after its commit (tasks, hooks)
+    runs at the end of the request, as it does in production."""
+
+    def __init__(self, client, capture):
+        self.client, self.capture = client, capture
+
+    def get(self, *args, **kwargs):
+        return self.client.get(*args, **kwargs)
+
+    def post(self, *args, **kwargs):
+        with self.capture(execute=True):
+            response = self.client.post(*args, **kwargs)
+        return response
+
+
+@pytest.fixture
+def studio(client, owner, organization, django_capture_on_commit_callbacks):
+    client.force_login(owner)
+    client.post("/organizations/switch/", {"organization_id": str(organization.id)})
+    return CommittingClient(client, django_capture_on_commit_callbacks)
+
+
+def test_the_cost_is_shown_before_clicking(studio, project):
+    page = studio.get(f"/studio/{project.id}/").content.decode()
+
+    assert "Fast · 3 credits" in page and "Premium · 8 credits" in page
+
+
+def test_generating_the_story_fills_the_beats(studio, project, on_pro_plan):
+    studio.post(f"/studio/{project.id}/", {"action": "generate-story", "quality": "fast"})
+
+    response = studio.get(f"/studio/{project.id}/")
+    project = Project.objects.get(pk=project.pk)
+    assert project.stories.get(is_current=True).version == 1
+    assert 5 <= project.beats.count() <= 12
+    page = response.content.decode()
+    assert project.beats.first().title in page
+    assert "Generate image" in page
+
+
+def test_an_image_then_a_video_attach_to_the_beat(studio, project, on_pro_plan):
+    studio.post(f"/studio/{project.id}/", {"action": "generate-story", "quality": "fast"})
+    beat = Project.objects.get(pk=project.pk).beats.order_by("order").first()
+
+    studio.post(f"/studio/{project.id}/", {"action": "generate-image", "beat_id": str(beat.id), "quality": "fast"})
+    beat.refresh_from_db()
+    assert beat.image.kind == Asset.Kind.IMAGE
+    studio.post(f"/studio/{project.id}/", {"action": "generate-video", "beat_id": str(beat.id), "quality": "fast"})
+
+    beat.refresh_from_db()
+    assert beat.animation.kind == Asset.Kind.VIDEO
+    page = studio.get(f"/studio/{project.id}/").content.decode()
+    assert beat.image.file.url in page and beat.animation.file.url in page
+
+
+def test_no_credits_says_so_and_links_to_billing(studio, project, organization):
+    CreditBalance.objects.filter(organization=organization).update(balance=0, bonus_balance=0)
+
+    response = studio.post(f"/studio/{project.id}/", {"action": "generate-story", "quality": "fast"}, follow=True)
+
+    page = response.content.decode()
+    assert "Not enough credits" in page
+    assert 'href="/billing/"' in page
+    assert not Project.objects.get(pk=project.pk).stories.exists()
+
+
+def test_a_video_needs_the_beat_image_first(studio, project_with_story, on_pro_plan):
+    beat = project_with_story.beats.first()
+
+    response = studio.post(
+        f"/studio/{project_with_story.id}/",
+        {"action": "generate-video", "beat_id": str(beat.id), "quality": "fast"},
+        follow=True,
+    )
+
+    assert "Generate the beat images first" in response.content.decode()
+
+
+def test_the_progress_fragment_asks_for_a_reload_when_the_last_job_ends(studio, project):
+    response = studio.get(f"/studio/{project.id}/jobs/", {"was_active": "1"})
+
+    assert response.status_code == 200
+    assert response["HX-Refresh"] == "true"
+
+
+def test_a_used_up_trial_says_so_and_links_to_billing(client, outsider):
+    from credits.models import TrialUsage
+    from studio import services
+    from studio.models import Project as P
+
+    membership = outsider.memberships.get()
+    project = services.project_create(membership=membership, title="Mine", premise="A premise.")
+    TrialUsage.objects.filter(user=outsider).update(used=2)
+    client.force_login(outsider)
+
+    response = client.post(f"/studio/{project.id}/", {"action": "generate-story", "quality": "fast"}, follow=True)
+
+    page = response.content.decode()
+    assert "Your free trial is over" in page and 'href="/billing/"' in page
+    assert not P.objects.get(pk=project.pk).stories.exists()
+
+
+def test_the_daily_limit_says_when_to_try_again(client, outsider, settings):
+    from studio import services
+
+    membership = outsider.memberships.get()
+    project = services.project_create(membership=membership, title="Mine", premise="A premise.")
+    client.force_login(outsider)
+    for _attempt in range(settings.TRIAL_DAILY_REQUESTS):
+        client.post(f"/studio/{project.id}/", {"action": "generate-image", "quality": "fast"})
+
+    response = client.post(f"/studio/{project.id}/", {"action": "generate-story", "quality": "fast"}, follow=True)
+
+    assert "Too many AI requests" in response.content.decode()
