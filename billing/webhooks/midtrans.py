@@ -15,7 +15,7 @@ from ..gateways import GatewayError
 from ..gateways.midtrans import MidtransGateway, midtrans_gateway_status, midtrans_signature_valid
 from ..models import Order, WebhookEvent
 from ..services import AmountMismatch, amount_idr_parse, order_status_apply
-from .receipt import WebhookAnswer, accepted, rejected, webhook_event_close, webhook_event_store
+from .receipt import WebhookAnswer, accepted, rejected, rejecter, webhook_event_close, webhook_event_store
 
 logger = logging.getLogger(__name__)
 GATEWAY = "midtrans"
@@ -36,18 +36,7 @@ def _signing_gateway(payload: dict) -> str | None:
 
 
 def midtrans_notification_receive(*, body: bytes, headers: dict) -> WebhookAnswer:
-    def reject(status: int, message: str, code: str, reason: str, payload=None, order=None) -> WebhookAnswer:
-        webhook_event_store(
-            gateway=GATEWAY,
-            body=body,
-            headers=headers,
-            payload=payload,
-            verdict=WebhookEvent.Verdict.REJECTED,
-            reason=reason,
-            order=order,
-            external_status=str((payload or {}).get("transaction_status", "")) if isinstance(payload, dict) else "",
-        )
-        return rejected(status, message, code)
+    reject = rejecter(gateway=GATEWAY, body=body, headers=headers, status_field="transaction_status")
 
     try:
         payload = json.loads(body)

@@ -67,3 +67,22 @@ def rejected(status: int, message: str, code: str, **extra) -> WebhookAnswer:
 
 def accepted(event: WebhookEvent) -> WebhookAnswer:
     return WebhookAnswer(status=200, body={"received": True, "verdict": event.verdict})
+
+
+def rejecter(*, gateway: str, body: bytes, headers, status_field: str):
+    """A `reject(...)` for one delivery: stores it as rejected (with the gateway's status) and answers."""
+
+    def reject(status: int, message: str, code: str, reason: str, payload=None, order=None) -> WebhookAnswer:
+        webhook_event_store(
+            gateway=gateway,
+            body=body,
+            headers=headers,
+            payload=payload,
+            verdict=WebhookEvent.Verdict.REJECTED,
+            reason=reason,
+            order=order,
+            external_status=str(payload.get(status_field, ""))[:40] if isinstance(payload, dict) else "",
+        )
+        return rejected(status, message, code)
+
+    return reject

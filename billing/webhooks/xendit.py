@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ..gateways.xendit import xendit_status_map
 from ..models import Order, WebhookEvent
 from ..services import AmountMismatch, amount_idr_parse, order_status_apply
-from .receipt import WebhookAnswer, accepted, rejected, webhook_event_close, webhook_event_store
+from .receipt import WebhookAnswer, accepted, rejected, rejecter, webhook_event_close, webhook_event_store
 
 GATEWAY = "xendit"
 
@@ -24,18 +24,7 @@ def xendit_token_valid(token: str | None) -> bool:
 
 
 def xendit_callback_receive(*, body: bytes, headers) -> WebhookAnswer:
-    def reject(status: int, message: str, code: str, reason: str, payload=None, order=None) -> WebhookAnswer:
-        webhook_event_store(
-            gateway=GATEWAY,
-            body=body,
-            headers=headers,
-            payload=payload,
-            verdict=WebhookEvent.Verdict.REJECTED,
-            reason=reason,
-            order=order,
-            external_status=str(payload.get("status", ""))[:40] if isinstance(payload, dict) else "",
-        )
-        return rejected(status, message, code)
+    reject = rejecter(gateway=GATEWAY, body=body, headers=headers, status_field="status")
 
     if not xendit_token_valid(headers.get("x-callback-token")):
         return reject(401, "Unauthorized", "UNAUTHORIZED", "missing or wrong x-callback-token")
