@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
 
@@ -18,19 +19,19 @@ class GenerationJob(TimeStampedModel):
     """
 
     class Kind(models.TextChoices):
-        STORY = "story", "Story"
-        IMAGE = "image", "Image"
-        VIDEO = "video", "Video"
+        STORY = "story", _("Story")
+        IMAGE = "image", _("Image")
+        VIDEO = "video", _("Video")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
 
     class Quality(models.TextChoices):
-        FAST = "fast", "Fast"
-        PREMIUM = "premium", "Premium"
+        FAST = "fast", _("Fast")
+        PREMIUM = "premium", _("Premium")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
@@ -82,8 +83,8 @@ class AIUsageLog(models.Model):
     """One provider call (or one cache hit): who, what, how long, what it cost."""
 
     class Status(models.TextChoices):
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
 
     organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")

@@ -207,10 +207,8 @@ def generation_job_progress(*, job_id: uuid.UUID, progress: int) -> None:
 def generation_jobs_sweep_stuck() -> int:
     """Fail and refund every job still open past its deadline; returns how many this call failed."""
     stuck = GenerationJob.objects.filter(status__in=OPEN, deadline_at__lt=timezone.now()).values_list("pk", flat=True)
-    return sum(
-        generation_job_fail(job_id=job_id, error="The generation took too long and was stopped; credits refunded.")
-        for job_id in list(stuck[:500])
-    )
+    error = _("The generation took too long and was stopped; credits refunded.")
+    return sum(generation_job_fail(job_id=job_id, error=error) for job_id in list(stuck[:500]))
 
 
 # --- Usage log and storage ------------------------------------------------------------

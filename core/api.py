@@ -5,6 +5,7 @@ import logging
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -55,7 +56,7 @@ def _first_message(fields: dict) -> str:
     for name, messages in fields.items():
         if messages and isinstance(messages[0], str):
             return messages[0] if name == "non_field_errors" else f"{name}: {messages[0]}"
-    return "The request is not valid."
+    return gettext("The request is not valid.")
 
 
 def exception_handler(exc, context):

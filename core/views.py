@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext
 from django.views.defaults import page_not_found, server_error
 from kombu import Connection
 
@@ -62,11 +63,11 @@ def _is_api(request: HttpRequest) -> bool:
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if _is_api(request):
-        return json_error_response("Not found.", "NOT_FOUND", 404)
+        return json_error_response(gettext("Not found."), "NOT_FOUND", 404)
     return page_not_found(request, exception, template_name="errors/404.html")
 
 
 def server_failure(request: HttpRequest) -> HttpResponse:
     if _is_api(request):
-        return json_error_response("Something went wrong on our side.", "SERVER_ERROR", 500)
+        return json_error_response(gettext("Something went wrong on our side."), "SERVER_ERROR", 500)
     return server_error(request, template_name="errors/500.html")

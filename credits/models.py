@@ -13,6 +13,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
 
@@ -55,13 +56,13 @@ class CreditTransaction(models.Model):
     """
 
     class Type(models.TextChoices):
-        GRANT = "grant", "Grant"
-        PURCHASE = "purchase", "Purchase"
-        BONUS = "bonus", "Bonus"
-        USAGE = "usage", "Usage"
-        REFUND = "refund", "Refund"
-        ADJUSTMENT = "adjustment", "Adjustment"
-        EXPIRY = "expiry", "Expiry"
+        GRANT = "grant", _("Grant")
+        PURCHASE = "purchase", _("Purchase")
+        BONUS = "bonus", _("Bonus")
+        USAGE = "usage", _("Usage")
+        REFUND = "refund", _("Refund")
+        ADJUSTMENT = "adjustment", _("Adjustment")
+        EXPIRY = "expiry", _("Expiry")
 
     # Opaque: ledger rows are shown to customers, and a sequence would reveal volumes.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

@@ -2,6 +2,7 @@
 401 to an anonymous caller (as every private /api/ path does), 404 otherwise."""
 
 from django.urls import include, path, re_path
+from django.utils.translation import gettext
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
@@ -14,7 +15,7 @@ class UnknownPrivatePath(APIView):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        raise NotFound("Not found.")
+        raise NotFound(gettext("Not found."))
 
 
 class UnknownPublicPath(UnknownPrivatePath):

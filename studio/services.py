@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import Membership, User
 from core.errors import ValidationFailed
@@ -15,16 +16,25 @@ from .models import PREMISE_MAX, TEXT_MAX, TITLE_MAX, Asset, Beat, Notification,
 PURGE_AFTER = timedelta(days=30)
 
 
+_LABELS = {
+    "title": _lazy("Title"),
+    "premise": _lazy("Premise"),
+    "genre": _lazy("Genre"),
+    "description": _lazy("Description"),
+}
+
+
 def _clean_text(value: str, *, field: str, max_length: int, required: bool = False) -> str:
     value = (value or "").strip()
+    label = str(_LABELS.get(field, field))
     if required and not value:
         raise ValidationFailed(
-            _("%(field)s cannot be empty.") % {"field": field.capitalize()},
+            _("%(field)s cannot be empty.") % {"field": label},
             fields={field: [_("This field may not be blank.")]},
         )
     if len(value) > max_length:
         raise ValidationFailed(
-            _("%(field)s is too long (at most %(max)d characters).") % {"field": field.capitalize(), "max": max_length},
+            _("%(field)s is too long (at most %(max)d characters).") % {"field": label, "max": max_length},
             fields={field: [_("Ensure this field has no more than %(max)d characters.") % {"max": max_length}]},
         )
     return value
