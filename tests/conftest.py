@@ -1,4 +1,7 @@
+import importlib
+
 import pytest
+from django.apps import apps
 from django.core.cache import caches
 from rest_framework.test import APIClient
 
@@ -13,6 +16,17 @@ def _fresh_cache(settings):
     for alias in settings.CACHES:
         caches[alias].clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _catalogue(request):
+    """The plans and packs seeded by billing's data migration. A transactional test (anywhere
+    in the suite) flushes the database, those rows included, so they are seeded again."""
+    if request.node.get_closest_marker("django_db") is None:
+        if "db" not in request.fixturenames:
+            return
+        request.getfixturevalue("db")  # a test that asks for the database through a fixture
+    importlib.import_module("billing.migrations.0002_seed_plans_and_packs").seed(apps, None)
 
 
 @pytest.fixture

@@ -1,8 +1,6 @@
-import importlib
 import json
 
 import pytest
-from django.apps import apps
 from django.conf import settings as django_settings
 
 from accounts.models import Membership
@@ -15,14 +13,6 @@ from .stub_gateway import stub_gateway_start
 
 MIDTRANS_KEY = "SB-Mid-server-test-key"
 XENDIT_TOKEN = "xendit-callback-token-test"
-
-
-@pytest.fixture(autouse=True)
-def _catalogue(request):
-    """The seeded plans and packs. A transactional test (anywhere in the suite) flushes the
-    database, data migrations' rows included, so they are seeded again where missing."""
-    if request.node.get_closest_marker("django_db") is not None:
-        importlib.import_module("billing.migrations.0002_seed_plans_and_packs").seed(apps, None)
 
 
 @pytest.fixture(scope="session")
