@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
+from django.utils.translation import get_language
 
 from accounts.models import Membership
 
@@ -21,9 +22,11 @@ def _language(code: str) -> str:
     return "id" if (code or "").lower().startswith("id") else "en"
 
 
-def idr_format(amount: int) -> str:
-    """Rp 99.000: Indonesian thousands separators, no decimals."""
-    return "Rp " + f"{int(amount):,}".replace(",", ".")
+def idr_format(amount: int, language: str | None = None) -> str:
+    """Rupiah for the language (default: the active one), no decimals: "Rp 99.000" in
+    Indonesian, "Rp 99,000" in English."""
+    grouped = f"{int(amount):,}"
+    return "Rp " + (grouped.replace(",", ".") if (language or get_language() or "id").startswith("id") else grouped)
 
 
 def _managers_emails(organization_id) -> list[str]:
@@ -41,7 +44,7 @@ def order_receipt_email_send(*, order: Order) -> None:
         return
     context = {
         "order": order,
-        "amount": idr_format(order.amount),
+        "amount": idr_format(order.amount, language),
         "organization": order.organization,
         "billing_url": f"{settings.SITE_URL.rstrip('/')}/billing/",
     }
@@ -62,7 +65,7 @@ def subscription_reminder_email_send(*, subscription: Subscription) -> None:
     context = {
         "subscription": subscription,
         "plan": subscription.plan,
-        "price": idr_format(subscription.plan.price_idr),
+        "price": idr_format(subscription.plan.price_idr, language),
         "organization": subscription.organization,
         "billing_url": f"{settings.SITE_URL.rstrip('/')}/billing/",
     }

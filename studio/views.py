@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.me import me_sections
 from aigen.selectors import generation_job_list_for_project, generation_job_list_recent
+from billing.selectors import plan_list_for_sale
 from core.errors import ApplicationError
 
 from . import selectors, services
@@ -19,7 +20,7 @@ GENERATE_ACTIONS = ("generate-story", "generate-image", "generate-video", "gener
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    return render(request, "home.html", {"plans": plan_list_for_sale()})
 
 
 @login_required

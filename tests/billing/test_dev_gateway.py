@@ -23,13 +23,13 @@ def test_paying_on_the_dev_checkout_page_credits_the_balance(
 ):
     client = signed_in(owner, organization)
     page = client.get("/billing/")
-    assert page.status_code == 200 and b"Rp 49.000" in page.content
+    assert page.status_code == 200 and b"Rp 49,000" in page.content
 
     chosen = client.post("/billing/checkout/", {"item": "pack:credits-500", "gateway": "dev"})
     order = Order.objects.get()
     assert chosen.status_code == 302 and chosen["Location"] == f"/billing/dev-checkout/{order.order_id}/"
     checkout = client.get(chosen["Location"])
-    assert checkout.status_code == 200 and b"Rp 199.000" in checkout.content
+    assert checkout.status_code == 200 and b"Rp 199,000" in checkout.content
 
     with django_capture_on_commit_callbacks(execute=True):
         paid = client.post(chosen["Location"], {"outcome": "pay"})
@@ -41,7 +41,7 @@ def test_paying_on_the_dev_checkout_page_credits_the_balance(
     event = WebhookEvent.objects.get()
     assert (event.gateway, event.verdict, event.external_status) == ("midtrans", "processed", "settlement")
     assert [m.to for m in mailoutbox] == [["owner@example.com"]]
-    assert "Rp 199.000" in mailoutbox[0].body
+    assert "Rp 199,000" in mailoutbox[0].body
     after = client.get(paid["Location"])
     assert b"550" in after.content and b"Payment received" in after.content
 
@@ -78,7 +78,7 @@ def test_a_member_sees_prices_but_cannot_buy(member, organization):
     page = client.get("/billing/")
     refused = client.post("/billing/checkout/", {"item": "pack:credits-100", "gateway": "dev"})
 
-    assert b"Rp 99.000" in page.content and b"Only owners and admins" in page.content
+    assert b"Rp 99,000" in page.content and b"Only owners and admins" in page.content
     assert refused.status_code == 403
     assert b"Only owners and admins" in refused.content
     assert not Order.objects.exists()

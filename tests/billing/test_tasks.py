@@ -177,7 +177,7 @@ def test_the_reminder_goes_out_once_three_days_before_the_period_ends(organizati
 
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == ["owner@example.com"]
-    assert "Rp 99.000" in mailoutbox[0].body
+    assert "Rp 99,000" in mailoutbox[0].body
 
 
 @pytest.mark.django_db

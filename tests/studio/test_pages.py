@@ -111,3 +111,14 @@ def test_unread_notifications_are_counted_in_the_navigation_until_opened(client,
 
     assert "Your video is ready" in page
     assert 'aria-label="1 unread"' not in client.get("/dashboard/").content.decode()
+
+
+def test_the_home_page_shows_the_plans_from_the_catalogue(client, db):
+    from billing.models import Plan
+
+    Plan.objects.filter(code="pro").update(price_idr=259_000)
+
+    page = client.get("/").content.decode()
+
+    assert "Rp 259,000" in page and "Rp 99,000" in page
+    assert "Rp 249,000" not in page
