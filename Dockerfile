@@ -6,13 +6,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=modo.settings.production
 
 WORKDIR /app
-RUN useradd --create-home --uid 1000 modo
+RUN apt-get update && apt-get install -y --no-install-recommends gettext \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --create-home --uid 1000 modo
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
-# collectstatic needs settings to import, not real services: give it throwaway values.
-RUN SECRET_KEY=build-only DATABASE_URL=sqlite:////tmp/build.sqlite3 REDIS_URL=redis://build:6379/0 \
-    python manage.py collectstatic --noinput
+# collectstatic and compilemessages need settings to import, not real services: throwaway values.
+RUN export SECRET_KEY=build-only DATABASE_URL=sqlite:////tmp/build.sqlite3 REDIS_URL=redis://build:6379/0 \
+    && python manage.py collectstatic --noinput \
+    && python manage.py compilemessages --ignore=.venv
 USER modo
 EXPOSE 8000
 CMD ["gunicorn", "modo.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -121,3 +121,13 @@ def test_the_daily_limit_says_when_to_try_again(client, outsider, settings):
     response = client.post(f"/studio/{project.id}/", {"action": "generate-story", "quality": "fast"}, follow=True)
 
     assert "Too many AI requests" in response.content.decode()
+
+
+def test_the_video_ready_email_links_to_the_project(image_asset, owner, mailoutbox, settings):
+    from studio.tasks import video_ready_email
+
+    video_ready_email(str(image_asset.id), str(owner.id))
+
+    assert mailoutbox[0].to == [owner.email]
+    assert mailoutbox[0].subject == "Your video is ready"
+    assert f"{settings.SITE_URL}/studio/{image_asset.project_id}/" in mailoutbox[0].body
