@@ -59,6 +59,7 @@ test: messages
 bench: install
 	bash scripts/ensure-services.sh
 	$(PY) bench/credits.py
+	$(PY) bench/generate.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
