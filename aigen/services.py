@@ -290,6 +290,10 @@ def story_generate(
     entry_key = f"text:{quality}"
     chain = provider_chain(entry_key)
     payload = {"premise": premise, "variation": variation}
+    if target is not None:
+        # A hit is not a job, so nothing fills a project from it: never serve one project's
+        # story to another (the first request for each project generates and fills it).
+        payload["project"] = target.project_id
     key = _cache_key(
         organization=organization,
         kind="story",

@@ -131,3 +131,20 @@ def test_the_video_ready_email_links_to_the_project(image_asset, owner, mailoutb
     assert mailoutbox[0].to == [owner.email]
     assert mailoutbox[0].subject == "Your video is ready"
     assert f"{settings.SITE_URL}/studio/{image_asset.project_id}/" in mailoutbox[0].body
+
+
+def test_two_projects_with_the_same_premise_both_get_their_story(
+    owner_api, on_pro_plan, django_capture_on_commit_callbacks
+):
+    first = owner_api.post("/api/projects/", {"title": "One", "premise": "Same idea"}, format="json").json()
+    second = owner_api.post("/api/projects/", {"title": "Two", "premise": "Same idea"}, format="json").json()
+
+    for project in (first, second):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = owner_api.post(
+                "/api/ai/generate-story", {"premise": "Same idea", "project_id": project["id"]}, format="json"
+            )
+        assert response.json()["cached"] is False
+
+    assert Project.objects.get(pk=first["id"]).beats.exists()
+    assert Project.objects.get(pk=second["id"]).beats.exists()
