@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
@@ -37,7 +38,7 @@ class CheckoutView(OrganizationAPIView):
     def post(self, request):
         body = request.data
         if not isinstance(body, dict):
-            raise ValidationFailed("The body must be a JSON object.", fields={"body": ["Expected an object."]})
+            raise ValidationFailed(_("The body must be a JSON object."), fields={"body": [_("Expected an object.")]})
         order = order_checkout(
             membership=self.membership,
             item=body.get("item"),
