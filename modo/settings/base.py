@@ -44,11 +44,15 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.headless",
     "core",
+    "observability",
+    "audit",
     "accounts",
     "credits",
     "billing",
     "aigen",
     "studio",
+    "analytics",
+    "abuse",
 ]
 
 MIDDLEWARE = [
@@ -515,3 +519,9 @@ CELERY_BEAT_SCHEDULE["billing-expire-stale-orders"] = {
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
     {"OrderStatusEnum": "billing.models.Order.Status", "OrderGatewayEnum": "billing.models.Order.Gateway"}
 )
+
+# --- Operations: errors, structured logs, metrics (observability) ---------------------
+
+# --- Operations: staff analytics (analytics) ------------------------------------------
+
+# --- Operations: abuse detection, suspension, staff audit trail (abuse, audit) --------
