@@ -5,6 +5,8 @@ import os
 from celery import Celery
 from kombu import Exchange, Queue
 
+from observability.task_context import celery_signals_connect
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "modo.settings.local")
 
 app = Celery("modo")
@@ -16,6 +18,7 @@ app.conf.task_queues = [
 app.conf.task_default_exchange = "default"
 app.conf.task_default_routing_key = "default"
 app.autodiscover_tasks()
+celery_signals_connect()  # request ids travel with tasks; worker logs carry them
 
 
 @app.on_after_configure.connect

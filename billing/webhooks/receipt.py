@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from core.api import error_body
+from core.storable import storable
+from observability import metrics
 
 from ..models import Order, WebhookEvent
 
@@ -38,15 +40,16 @@ def webhook_event_store(
     external_status: str = "",
 ) -> WebhookEvent:
     now = timezone.now()
+    # Whatever arrived is stored, even what PostgreSQL refuses as it is (NUL, Infinity ...).
     return WebhookEvent.objects.create(
         gateway=gateway,
-        body=body[:MAX_STORED_BODY].decode("utf-8", errors="replace"),
-        payload=payload if isinstance(payload, dict | list) else None,
-        headers=headers_to_store(headers),
+        body=storable(body[:MAX_STORED_BODY].decode("utf-8", errors="replace")),
+        payload=storable(payload) if isinstance(payload, dict | list) else None,
+        headers=storable(headers_to_store(headers)),
         verdict=verdict,
-        reason=reason[:255],
+        reason=storable(reason[:255]),
         order=order,
-        external_status=external_status[:40],
+        external_status=storable(external_status[:40]),
         received_at=now,
         processed_at=None if verdict == WebhookEvent.Verdict.RECEIVED else now,
     )
@@ -54,11 +57,12 @@ def webhook_event_store(
 
 def webhook_event_close(event: WebhookEvent, *, verdict: str, reason: str = "", order: Order | None = None) -> None:
     event.verdict = verdict
-    event.reason = reason[:255]
+    event.reason = storable(reason[:255])
     if order is not None:
         event.order = order
     event.processed_at = timezone.now()
     event.save(update_fields=["verdict", "reason", "order", "processed_at"])
+    metrics.webhook_verdict(gateway=event.gateway, verdict=verdict)
 
 
 def rejected(status: int, message: str, code: str, **extra) -> WebhookAnswer:
@@ -83,6 +87,7 @@ def rejecter(*, gateway: str, body: bytes, headers, status_field: str):
             order=order,
             external_status=str(payload.get(status_field, ""))[:40] if isinstance(payload, dict) else "",
         )
+        metrics.webhook_verdict(gateway=gateway, verdict=WebhookEvent.Verdict.REJECTED)
         return rejected(status, message, code)
 
     return reject
