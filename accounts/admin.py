@@ -31,10 +31,11 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["name", "is_personal", "member_count", "created_at"]
-    list_filter = ["is_personal", "created_at"]
+    list_display = ["name", "is_personal", "member_count", "suspended", "created_at"]
+    list_filter = ["is_personal", ("suspended_at", admin.EmptyFieldListFilter), "created_at"]
     search_fields = ["name", "id", "memberships__user__email"]
-    readonly_fields = ["id", "created_at", "updated_at"]
+    # Suspension changes only through the suspend / unsuspend actions (abuse.admin), which audit it.
+    readonly_fields = ["id", "suspended_at", "suspended_reason", "created_at", "updated_at"]
     inlines = [MembershipInline]
 
     def get_queryset(self, request):
@@ -43,6 +44,10 @@ class OrganizationAdmin(admin.ModelAdmin):
     @admin.display(description=_("Members"), ordering="member_total")
     def member_count(self, organization: Organization) -> int:
         return organization.member_total
+
+    @admin.display(description=_("Suspended"), boolean=True, ordering="suspended_at")
+    def suspended(self, organization: Organization) -> bool:
+        return organization.is_suspended
 
 
 @admin.register(Membership)

@@ -68,12 +68,20 @@ class Organization(TimeStampedModel):
     name = models.CharField(max_length=120)
     is_personal = models.BooleanField(default=False)
     members = models.ManyToManyField(User, through="Membership", related_name="organizations")
+    # Set and cleared only by staff (abuse.services.organization_suspend / _unsuspend, audited).
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    suspended_reason = models.CharField(max_length=255, blank=True, help_text="Staff only; never shown to members.")
 
     class Meta:
         ordering = ["name", "created_at"]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_suspended(self) -> bool:
+        """A suspended organization cannot generate (403 SUSPENDED); read from the loaded row, no query."""
+        return self.suspended_at is not None
 
 
 class Membership(TimeStampedModel):

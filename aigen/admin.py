@@ -1,4 +1,8 @@
 from django.contrib import admin, messages
+from django.db import transaction
+
+from audit.models import StaffAction
+from audit.services import staff_action_record
 
 from . import services
 from .models import AIUsageLog, GenerationJob
@@ -34,7 +38,15 @@ class GenerationJobAdmin(admin.ModelAdmin):
         """Queue the task again for open jobs (a lost message); failed jobs are refunded and final."""
         retried = 0
         for job in queryset.filter(status__in=services.OPEN).exclude(kind=GenerationJob.Kind.STORY):
-            (image_generate if job.kind == GenerationJob.Kind.IMAGE else video_generate).delay(str(job.pk))
+            with transaction.atomic():
+                staff_action_record(
+                    actor=request.user,
+                    action=StaffAction.Action.JOB_RETRY,
+                    target=job,
+                    after={"status": job.status, "attempts": job.attempts},
+                )
+                task = image_generate if job.kind == GenerationJob.Kind.IMAGE else video_generate
+                transaction.on_commit(lambda task=task, job_id=str(job.pk): task.delay(job_id))
             retried += 1
         self.message_user(
             request,
@@ -44,7 +56,18 @@ class GenerationJobAdmin(admin.ModelAdmin):
 
     @admin.action(description="Refund the selected jobs (at most once each)")
     def refund_jobs(self, request, queryset):
-        refunded = sum(services.generation_job_refund(job=job) for job in queryset)
+        refunded = 0
+        for job in queryset:
+            with transaction.atomic():  # the refund and its audit row commit together
+                if services.generation_job_refund(job=job):
+                    staff_action_record(
+                        actor=request.user,
+                        action=StaffAction.Action.JOB_REFUND,
+                        target=job,
+                        before={"refunded": False},
+                        after={"refunded": True, "credits": job.credits_used},
+                    )
+                    refunded += 1
         self.message_user(request, f"{refunded} job(s) refunded.", messages.SUCCESS)
 
 

@@ -1,9 +1,13 @@
 from django.contrib import admin, messages
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+
+from audit.models import StaffAction
+from audit.services import field_changes, staff_action_record
 
 from .gateways import GatewayError
 from .models import CreditPack, Fulfilment, Order, Plan, Subscription, WebhookEvent
-from .services import AmountMismatch, order_recheck
+from .services import AmountMismatch, _subscription_changed, order_recheck
 
 
 @admin.register(Plan)
@@ -26,6 +30,23 @@ class SubscriptionAdmin(admin.ModelAdmin):
     search_fields = ["organization__name", "organization__id"]
     raw_id_fields = ["organization"]
     readonly_fields = ["created_at", "updated_at", "reminded_for_period_end"]
+    audited_fields = ["organization", "plan", "status", "current_period_start", "current_period_end", "gateway"]
+
+    def save_model(self, request, obj, form, change):
+        """Save and audit in one transaction (the admin's change view is atomic)."""
+        old = Subscription.objects.filter(pk=obj.pk).first() if change else None
+        super().save_model(request, obj, form, change)
+        before, after = field_changes(old, obj, self.audited_fields)
+        if after:
+            _subscription_changed(obj.organization_id)  # the tier (rate limit, trial) follows at once
+            staff_action_record(
+                actor=request.user,
+                action=StaffAction.Action.SUBSCRIPTION_CHANGE,
+                target=obj,
+                target_label=f"{obj.organization} · {obj.plan}",
+                before=before,
+                after=after,
+            )
 
 
 class WebhookEventInline(admin.TabularInline):
@@ -86,11 +107,21 @@ class OrderAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+    def save_model(self, request, obj, form, change):
+        """Staff edit only the review fields; save and audit in one transaction."""
+        old = Order.objects.filter(pk=obj.pk).first()
+        super().save_model(request, obj, form, change)
+        before, after = field_changes(old, obj, ["needs_review", "review_note"])
+        if after:
+            staff_action_record(
+                actor=request.user, action=StaffAction.Action.ORDER_REVIEW, target=obj, before=before, after=after
+            )
+
     @admin.action(description=_("Re-check with the gateway"))
     def recheck_with_gateway(self, request, queryset):
         for order in queryset:
             try:
-                applied = order_recheck(order=order)
+                applied = self._recheck_audited(request, order)
             except (GatewayError, AmountMismatch) as exc:
                 self.message_user(request, f"{order.order_id}: {exc}", messages.ERROR)
                 continue
@@ -98,6 +129,28 @@ class OrderAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{order.order_id}: the gateway has nothing new to say.", messages.INFO)
             else:
                 self.message_user(request, f"{order.order_id}: {applied.verdict} ({applied.reason})", messages.SUCCESS)
+
+    def _recheck_audited(self, request, order: Order):
+        """order_recheck, with the status it moves audited in the same transaction. An amount
+        mismatch keeps its committed review flag (the error is raised after the commit)."""
+        mismatch = None
+        with transaction.atomic():
+            try:
+                applied = order_recheck(order=order)
+            except AmountMismatch as exc:
+                applied, mismatch = None, exc
+            if applied is not None and applied.order.status != order.status:
+                staff_action_record(
+                    actor=request.user,
+                    action=StaffAction.Action.ORDER_RECHECK,
+                    target=applied.order,
+                    reason=applied.reason,
+                    before={"status": order.status},
+                    after={"status": applied.order.status, "verdict": applied.verdict},
+                )
+        if mismatch is not None:
+            raise mismatch
+        return applied
 
 
 @admin.register(Fulfilment)

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from django.utils.translation import gettext
+
 
 class ApplicationError(Exception):
     status_code = 400
@@ -33,3 +35,15 @@ class NotFound(ApplicationError):
 class Forbidden(ApplicationError):
     status_code = 403
     code = "FORBIDDEN"
+
+
+class OrganizationSuspended(Forbidden):
+    """403: staff suspended the organization; it cannot generate until they lift it."""
+
+    code = "SUSPENDED"
+
+    def __init__(self, message: str | None = None, **extra: Any):
+        super().__init__(
+            message or gettext("This organization is suspended and cannot generate anything. Please contact support."),
+            **extra,
+        )

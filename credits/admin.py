@@ -4,6 +4,7 @@ import uuid
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -12,6 +13,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
+from audit.models import StaffAction
+from audit.services import staff_action_record
 from core.errors import ApplicationError
 
 from .forms import CreditAdjustForm
@@ -80,12 +83,21 @@ class CreditBalanceAdmin(ReadOnlyAdmin):
         form = CreditAdjustForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                row = credits_adjust(
-                    organization=organization,
-                    amount=form.cleaned_data["amount"],
-                    reason=form.cleaned_data["reason"],
-                    staff_user=request.user,
-                )
+                with transaction.atomic():  # the adjustment and its audit row commit together
+                    row = credits_adjust(
+                        organization=organization,
+                        amount=form.cleaned_data["amount"],
+                        reason=form.cleaned_data["reason"],
+                        staff_user=request.user,
+                    )
+                    staff_action_record(
+                        actor=request.user,
+                        action=StaffAction.Action.CREDITS_ADJUST,
+                        target=organization,
+                        reason=form.cleaned_data["reason"],
+                        before={"balance": row.balance_after - row.main_amount},
+                        after={"balance": row.balance_after, "amount": row.amount, "ledger_row": row.pk},
+                    )
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
             else:

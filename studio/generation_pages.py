@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from aigen import services as aigen_services
 from aigen.ratelimit import ai_rate_limit_take
 from aigen.registry import model_entry
-from core.errors import ApplicationError, ValidationFailed
+from core.errors import ApplicationError, OrganizationSuspended, ValidationFailed
 
 from .generation import target_for_generation
 from .models import Project
@@ -30,6 +30,8 @@ def generate_from_page(request: HttpRequest, project: Project, action: str) -> N
     organization = request.membership.organization
     quality = request.POST.get("quality", "fast")
     try:
+        if organization.is_suspended:
+            raise OrganizationSuspended()
         if quality not in QUALITIES:
             raise ValidationFailed(_("Choose fast or premium."))
         beat_id = request.POST.get("beat_id") or None

@@ -14,11 +14,22 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class ProviderError(Exception):
-    """A provider call failed. `retryable`: a later attempt may succeed (429, 5xx, timeout)."""
+# Starts the message of a provider's safety refusal, so the usage log and the job keep it
+# (the abuse rules count them) without a column of their own.
+SAFETY_MARKER = "[safety]"
 
-    def __init__(self, provider: str, message: str, *, retryable: bool = False, status: int | None = None):
+
+class ProviderError(Exception):
+    """A provider call failed. `retryable`: a later attempt may succeed (429, 5xx, timeout).
+    `safety`: the provider refused the prompt or its output on safety grounds."""
+
+    def __init__(
+        self, provider: str, message: str, *, retryable: bool = False, status: int | None = None, safety: bool = False
+    ):
+        if safety:
+            message = f"{SAFETY_MARKER} {message}"
         super().__init__(f"{provider}: {message}")
+        self.safety = safety
         self.provider = provider
         self.message = message
         self.retryable = retryable

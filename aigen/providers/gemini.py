@@ -17,6 +17,23 @@ def _client(config, name: str) -> genai.Client:
     return genai.Client(api_key=config.api_key, http_options=types.HttpOptions(**options))
 
 
+# Why Gemini answers no text for a prompt or an answer it blocked (prompt_feedback.block_reason,
+# or the candidate's finish_reason): the safety ones.
+SAFETY_REASONS = {
+    "SAFETY", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT", "JAILBREAK",
+}  # fmt: skip
+
+
+def _safety_block(response) -> str:
+    """The safety reason Gemini gave for answering nothing; "" when it was not a safety block."""
+    reason = getattr(getattr(response, "prompt_feedback", None), "block_reason", None)
+    if not reason:
+        candidates = getattr(response, "candidates", None) or []
+        reason = getattr(candidates[0], "finish_reason", None) if candidates else None
+    reason = str(getattr(reason, "value", reason) or "")
+    return reason if reason in SAFETY_REASONS else ""
+
+
 def _translate(name: str, error: Exception) -> ProviderError:
     if isinstance(error, errors.APIError):
         return ProviderError(
@@ -51,6 +68,8 @@ class GeminiProvider(Provider):
             except Exception as error:  # noqa: BLE001 - every SDK failure becomes one ProviderError
                 raise _translate(self.name, error) from error
             if not text:
+                if blocked := _safety_block(response):
+                    raise ProviderError(self.name, f"blocked ({blocked})", retryable=False, safety=True)
                 raise ProviderError(self.name, "empty answer", retryable=False)
             usage = response.usage_metadata
             return TextResult(
@@ -120,6 +139,11 @@ class VeoProvider(Provider):
         videos = (current.response.generated_videos if current.response else None) or []
         data = videos[0].video.video_bytes if videos and videos[0].video else None
         if not data:
+            filtered = current.response.rai_media_filtered_reasons if current.response else None
+            if filtered or (current.response and current.response.rai_media_filtered_count):
+                raise ProviderError(
+                    self.name, f"the video was filtered: {filtered}"[:300], retryable=False, safety=True
+                )
             raise ProviderError(self.name, "the operation returned no video bytes", retryable=False)
         return VideoResult(data=bytes(data))
 

@@ -7,6 +7,9 @@ import openai
 
 from .base import ImageResult, Provider, ProviderError, TextResult
 
+# gpt-image-1 answers 400 moderation_blocked; older models content_policy_violation.
+SAFETY_CODES = {"moderation_blocked", "content_policy_violation"}
+
 
 def _translate(error: Exception) -> ProviderError:
     if isinstance(error, openai.APITimeoutError):
@@ -14,7 +17,11 @@ def _translate(error: Exception) -> ProviderError:
     if isinstance(error, openai.APIStatusError):
         status = error.status_code
         return ProviderError(
-            "openai", f"HTTP {status}: {error.message}"[:300], retryable=status == 429 or status >= 500, status=status
+            "openai",
+            f"HTTP {status}: {error.message}"[:300],
+            retryable=status == 429 or status >= 500,
+            status=status,
+            safety=status == 400 and (error.code in SAFETY_CODES or "safety system" in str(error.message)),
         )
     if isinstance(error, openai.APIConnectionError):
         return ProviderError("openai", "connection failed", retryable=True)

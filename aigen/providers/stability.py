@@ -37,9 +37,11 @@ class StabilityProvider(Provider):
                     f"HTTP {response.status_code}: {response.text[:200]}",
                     retryable=retryable_status(response.status_code),
                     status=response.status_code,
+                    # Stability's moderation answers 403 {"name": "content_moderation", ...}
+                    safety=response.status_code == 403 and "content_moderation" in response.text,
                 )
             if response.headers.get("finish-reason", "SUCCESS") == "CONTENT_FILTERED":
-                raise ProviderError(self.name, "the prompt was filtered", retryable=False)
+                raise ProviderError(self.name, "the prompt was filtered", retryable=False, safety=True)
             if not response.content.startswith(PNG_MAGIC):
                 raise ProviderError(self.name, "the answer is not a PNG image", retryable=False)
             return ImageResult(data=response.content)
