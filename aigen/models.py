@@ -104,7 +104,16 @@ class AIUsageLog(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["organization", "created_at"], name="aigen_usage_org_created")]
+        indexes = [
+            models.Index(fields=["organization", "created_at"], name="aigen_usage_org_created"),
+            # Staff analytics (cost per feature, provider health) read only these columns over a
+            # time range: a covering index lets them skip the table (index-only scan).
+            models.Index(
+                fields=["created_at"],
+                include=["endpoint", "provider", "status", "duration_ms", "cost_usd", "cache_hit"],
+                name="aigen_usage_created_cover",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.endpoint} {self.provider}/{self.model} {self.status}"

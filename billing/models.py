@@ -135,6 +135,13 @@ class Order(TimeStampedModel):
         indexes = [
             models.Index(fields=["organization", "-created_at"], name="order_org_created"),
             models.Index(fields=["created_at"], condition=Q(status="pending"), name="order_pending_created"),
+            # Staff analytics: revenue per day and the realised price of a credit.
+            models.Index(
+                fields=["paid_at"],
+                include=["gateway", "amount", "credits", "bonus_credits"],
+                condition=Q(status="paid"),
+                name="order_paid_at",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -94,7 +94,23 @@ class CreditTransaction(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["organization", "created_at"], name="credit_tx_org_created")]
+        indexes = [
+            models.Index(fields=["organization", "created_at"], name="credit_tx_org_created"),
+            # Staff analytics: credits spent over a time range (usage rows less their refunds),
+            # covering, so those queries never read the ledger table itself.
+            models.Index(
+                fields=["created_at"],
+                include=["id", "feature", "amount", "organization"],
+                condition=Q(type="usage"),
+                name="credit_tx_usage_created",
+            ),
+            models.Index(
+                fields=["created_at"],
+                include=["refund_of"],
+                condition=Q(type="refund"),
+                name="credit_tx_refund_created",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount=F("main_amount") + F("bonus_amount")), name="credit_tx_amount_is_its_parts"

@@ -1,0 +1,424 @@
+"""Benchmark of the staff analytics queries (analytics/selectors.py) on a large history (not a test).
+
+    .venv/bin/python bench/analytics.py                 # minutes: most of it generating 2M rows in Python
+    BENCH_USAGE_ROWS=200000 .venv/bin/python bench/analytics.py
+    BENCH_PLANS=full .venv/bin/python bench/analytics.py   # print whole plans, not their summary
+    BENCH_REUSE=1 .venv/bin/python bench/analytics.py      # measure again without reloading
+
+It drops, creates and migrates `modo_bench_analytics` (BENCH_DATABASE_URL), then loads with
+COPY (psycopg): 1,000 organizations created over the last two years; 1,000,000 AI usage rows
+(BENCH_USAGE_ROWS) spread evenly over the same two years (BENCH_HISTORY_DAYS), a few heavy
+organizations and many light ones (a row may predate its organization: no query minds); the
+ledger rows of those generations (a usage row per charge, a refund row per failed one); the
+orders of the paying organizations (monthly plans and packs, some failed or expired) with
+their grant/purchase ledger rows and subscriptions. Then VACUUM ANALYZE, and for a 30-day and
+a 365-day range ending today it times each selector (median of 5 runs after one warm-up) and
+prints the summary of `EXPLAIN (ANALYZE, BUFFERS)` of each statement the selector runs: the
+scans (with the index used), the execution time and the buffers. Exit 1 if any median is
+over BENCH_TARGET_MS (200).
+
+Before measuring it backfills the daily rollups (analytics.services.rollup_backfill, what
+`manage.py analytics_rollup --since` runs) over the whole history and VACUUMs them, timed and
+printed on their own; the selectors then read the rollups for every closed day and the live
+tables for today. BENCH_ROLLUPS=off measures the live queries alone (no rollup day).
+"""
+
+import os
+import random
+import statistics
+import sys
+import time
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/modo_bench_analytics")
+ORGANIZATIONS = int(os.environ.get("BENCH_ORGANIZATIONS", "1000"))
+USAGE_ROWS = int(os.environ.get("BENCH_USAGE_ROWS", "1000000"))
+HISTORY_DAYS = int(os.environ.get("BENCH_HISTORY_DAYS", "730"))
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+TARGET_MS = float(os.environ.get("BENCH_TARGET_MS", "200"))
+FULL_PLANS = os.environ.get("BENCH_PLANS") == "full"
+ROLLUPS = os.environ.get("BENCH_ROLLUPS", "on") != "off"
+
+os.environ["DATABASE_URL"] = BENCH_URL
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/5")
+os.environ["DJANGO_SETTINGS_MODULE"] = "modo.settings.test"
+
+import psycopg  # noqa: E402
+
+
+def recreate_database() -> None:
+    parts = urlsplit(BENCH_URL)
+    name = parts.path.lstrip("/")
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+REUSE = os.environ.get("BENCH_REUSE") == "1"  # measure again on the rows of the last run
+if not REUSE:
+    recreate_database()
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from accounts.models import Organization  # noqa: E402
+from analytics import selectors, services  # noqa: E402
+from analytics.models import RollupDay  # noqa: E402
+from billing.models import CreditPack, Plan  # noqa: E402
+
+# What a generation is: usage-log endpoint, ledger feature, credits, providers (with a weight,
+# a typical duration in ms and a cost per call in USD).
+KINDS = [
+    ("story", 0.62, {"fast": 3, "premium": 8}, [("gemini", 6, 2200, "0.0010"), ("openai", 3, 3800, "0.0060"),
+                                                 ("anthropic", 1, 4200, "0.0090")]),
+    ("image", 0.30, {"fast": 5, "premium": 10}, [("stability", 5, 6500, "0.0300"), ("openai", 3, 9000, "0.0400"),
+                                                  ("gemini", 2, 5000, "0.0390")]),
+    ("video", 0.08, {"fast": 30, "premium": 60}, [("veo", 1, 65000, "1.2000")]),
+]  # fmt: skip
+FAILURE_RATE = {"gemini": 0.02, "openai": 0.03, "anthropic": 0.015, "stability": 0.04, "veo": 0.08}
+CACHE_HIT_RATE = 0.05  # stories only
+
+
+def _copy(conn, table: str, columns: list[str], rows) -> int:
+    count = 0
+    with conn.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+            count += 1
+    return count
+
+
+def make_organizations(now: datetime, rng: random.Random) -> list[tuple]:
+    """(id, created_at, weight): created evenly over the history; usage weights fall off like Zipf."""
+    created = Organization.objects.bulk_create(
+        [Organization(name=f"Bench studio {n:04d}", is_personal=n % 5 != 0) for n in range(ORGANIZATIONS)]
+    )
+    organizations = []
+    for rank, organization in enumerate(created, start=1):
+        created_at = now - timedelta(seconds=rng.uniform(0, HISTORY_DAYS * 86400))
+        organizations.append((organization.pk, created_at, 1 / rank**0.8))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "UPDATE accounts_organization SET created_at = %s, updated_at = %s WHERE id = %s",
+            [(c, c, pk) for pk, c, _w in organizations],
+        )
+    return organizations
+
+
+def load_usage(conn, organizations, now: datetime, rng: random.Random) -> tuple[int, int, int]:
+    """The usage log and the ledger rows of the same generations: (usage rows, charges, refunds)."""
+    ids = [o[0] for o in organizations]
+    weights = [o[2] for o in organizations]
+    kind_weights = [k[1] for k in KINDS]
+    first = now - timedelta(days=HISTORY_DAYS)
+    charges, refunds, usage = [], [], []
+    for organization_id in rng.choices(ids, weights=weights, k=USAGE_ROWS):
+        at = first + timedelta(seconds=rng.random() * HISTORY_DAYS * 86400)  # evenly over the history
+        kind, _share, prices, providers = rng.choices(KINDS, weights=kind_weights)[0]
+        quality = "premium" if rng.random() < 0.3 else "fast"
+        provider, _weight, typical_ms, cost = rng.choices(providers, weights=[p[1] for p in providers])[0]
+        if kind == "story" and rng.random() < CACHE_HIT_RATE:  # a cache hit: no charge, no provider call
+            usage.append((organization_id, "generate-story", provider, 0, 0, "succeeded", "0", True, at))
+            continue
+        failed = rng.random() < FAILURE_RATE[provider]
+        duration = int(rng.lognormvariate(0, 0.45) * typical_ms)
+        credits = prices[quality]
+        charge_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+        charges.append((charge_id, organization_id, -credits, f"{kind}_{quality}", at))
+        if failed:
+            refunds.append(
+                (
+                    uuid.UUID(int=rng.getrandbits(128), version=4),
+                    organization_id,
+                    credits,
+                    f"{kind}_{quality}",
+                    at + timedelta(seconds=30),
+                    charge_id,
+                )
+            )
+        usage.append((organization_id, f"generate-{kind}", provider, 0 if failed else credits, duration,
+                      "failed" if failed else "succeeded", "0" if failed else cost, False, at))  # fmt: skip
+    _copy(
+        conn,
+        "aigen_aiusagelog",
+        ["organization_id", "endpoint", "provider", "model", "credits", "duration_ms", "status", "error", "cost_usd",
+         "cache_hit", "created_at"],
+        ((o, e, p, f"{p}-model", c, d, s, "" if s == "succeeded" else "provider error", cost, hit, at)
+         for o, e, p, c, d, s, cost, hit, at in usage),
+    )  # fmt: skip
+    ledger_columns = ["id", "organization_id", "type", "amount", "main_amount", "bonus_amount", "balance_after",
+                      "bonus_balance_after", "feature", "reference_type", "reference_id", "description",
+                      "refund_of_id", "created_at"]  # fmt: skip
+    _copy(
+        conn,
+        "credits_credittransaction",
+        ledger_columns,
+        ((i, o, "usage", a, a, 0, 0, 0, f, "aigen.generationjob", i.hex, "AI", None, at)
+         for i, o, a, f, at in charges),
+    )  # fmt: skip
+    _copy(
+        conn,
+        "credits_credittransaction",
+        ledger_columns,
+        ((i, o, "refund", a, a, 0, 0, 0, f, "aigen.generationjob", "", "refund", of, at)
+         for i, o, a, f, at, of in refunds),
+    )  # fmt: skip
+    return len(usage), len(charges), len(refunds)
+
+
+def load_orders(conn, organizations, now: datetime, rng: random.Random) -> tuple[int, int]:
+    """Orders of the paying organizations (about a third): (orders, paid orders)."""
+    plans = list(Plan.objects.filter(is_paid=True))
+    packs = list(CreditPack.objects.all())
+    gateways = ["midtrans"] * 6 + ["xendit"] * 3 + ["dev"]
+    orders, grants, subscriptions = [], [], []
+    for organization_id, created_at, weight in organizations:
+        if rng.random() > 0.2 + weight:  # heavy users pay more often
+            continue
+        at = created_at + timedelta(days=rng.uniform(0, 10))
+        plan = rng.choice(plans)
+        gateway = rng.choice(gateways)
+        last_period_start = None
+        while at < now:
+            status = "paid" if rng.random() < 0.85 else rng.choice(["failed", "expired"])
+            if rng.random() < 0.7:
+                kind, item, credits, bonus, amount = "plan", plan, plan.credits, 0, plan.price_idr
+            else:
+                pack = rng.choice(packs)
+                kind, item, credits, bonus, amount = "pack", pack, pack.credits, pack.bonus_credits, pack.price_idr
+            order_id = f"MODO-{uuid.uuid4().hex[:16]}"
+            paid_at = at + timedelta(minutes=rng.uniform(1, 20)) if status == "paid" else None
+            orders.append((order_id, organization_id, kind, plan.pk if kind == "plan" else None,
+                           item.pk if kind == "pack" else None, item.name, amount, credits, bonus, gateway, status,
+                           paid_at, at))  # fmt: skip
+            if paid_at:
+                grant_type = "grant" if kind == "plan" else "purchase"
+                grants.append(
+                    (uuid.uuid4(), organization_id, grant_type, credits + bonus, credits, bonus, "billing.order",
+                     order_id, paid_at)
+                )  # fmt: skip
+                if kind == "plan":
+                    last_period_start = paid_at
+            at += timedelta(days=30 + rng.uniform(-3, 5))
+        if last_period_start:
+            end = last_period_start + timedelta(days=30)
+            status = "active" if end > now else "expired"
+            subscriptions.append((organization_id, plan.pk, status, last_period_start, end, gateway, last_period_start))
+    _copy(
+        conn,
+        "billing_order",
+        ["order_id", "organization_id", "kind", "plan_id", "pack_id", "item_name", "amount", "credits", "bonus_credits",
+         "gateway", "status", "paid_at", "created_at", "updated_at", "gateway_reference", "gateway_status",
+         "redirect_url", "language", "needs_review", "review_note"],
+        ((*row, row[-1], "", "", "", "en", False, "") for row in orders),
+    )  # fmt: skip
+    _copy(
+        conn,
+        "credits_credittransaction",
+        ["id", "organization_id", "type", "amount", "main_amount", "bonus_amount", "balance_after",
+         "bonus_balance_after", "feature", "reference_type", "reference_id", "description", "created_at"],
+        ((i, o, t, a, m, b, 0, 0, "", rt, ri, "bench", at) for i, o, t, a, m, b, rt, ri, at in grants),
+    )  # fmt: skip
+    _copy(
+        conn,
+        "billing_subscription",
+        ["organization_id", "plan_id", "status", "current_period_start", "current_period_end", "gateway",
+         "created_at", "updated_at", "language"],
+        ((*row, row[-1], "en") for row in subscriptions),
+    )  # fmt: skip
+    return len(orders), sum(1 for row in orders if row[11])
+
+
+def load(now: datetime) -> None:
+    rng = random.Random(20260101)
+    started = time.perf_counter()
+    organizations = make_organizations(now, rng)
+    raw_url = BENCH_URL
+    with psycopg.connect(raw_url) as conn:
+        usage, charges, refunds = load_usage(conn, organizations, now, rng)
+        orders, paid = load_orders(conn, organizations, now, rng)
+        conn.commit()
+    loaded = time.perf_counter() - started
+    with psycopg.connect(raw_url, autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE)")  # statistics, and the visibility map for index-only scans
+    print(
+        f"loaded {len(organizations):,} organizations, {usage:,} usage rows, {charges:,} ledger charges, "
+        f"{refunds:,} refunds, {orders:,} orders ({paid:,} paid) in {loaded:.1f} s; "
+        f"VACUUM ANALYZE {time.perf_counter() - started - loaded:.1f} s"
+    )
+
+
+def rollup() -> None:
+    """Backfill the daily rollups over the whole history (or empty them: BENCH_ROLLUPS=off)."""
+    if not ROLLUPS:
+        RollupDay.objects.all().delete()  # every day is then read live
+        print("rollups off (BENCH_ROLLUPS=off): every day is read from the live tables")
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT min(created_at) FROM aigen_aiusagelog")
+        first = cursor.fetchone()[0]
+    since = timezone.localdate(first) if first else timezone.localdate()
+    started, cpu_started = time.perf_counter(), time.process_time()
+    results = services.rollup_backfill(since=since)
+    backfill = time.perf_counter() - started
+    with psycopg.connect(BENCH_URL, autocommit=True) as conn:
+        vacuum_started = time.perf_counter()
+        for table in ("rollupday", "dailyfeaturecredits", "dailyorganizationcredits", "dailyproviderusage",
+                      "dailyproviderdurations"):  # fmt: skip
+            conn.execute(f"VACUUM (ANALYZE) analytics_{table}")  # the visibility map: index-only scans
+        vacuum = time.perf_counter() - vacuum_started
+        sizes = conn.execute(
+            "SELECT relname, n_live_tup FROM pg_stat_user_tables WHERE relname LIKE 'analytics_%' ORDER BY relname"
+        ).fetchall()
+    days = sum(len(result.days) for result in results)
+    print(f"rollup backfill from {since}: {days:,} day-recomputations in {backfill:.1f} s "
+          f"({time.process_time() - cpu_started:.1f} s of it Python), VACUUM ANALYZE {vacuum:.1f} s; "
+          + ", ".join(f"{name} {rows:,} rows" for name, rows in sizes))  # fmt: skip
+    started = time.perf_counter()
+    refreshed = services.rollup_refresh()
+    print(f"one beat run (analytics_rollup): {len(refreshed.days)} days recomputed in "
+          f"{(time.perf_counter() - started) * 1000:.0f} ms")  # fmt: skip
+
+
+SELECTORS = [
+    ("credits per day by feature", selectors.credits_spent_per_day),
+    ("revenue per day by gateway", selectors.revenue_per_day),
+    ("margin per feature", selectors.margin_per_feature),
+    ("provider errors and p95", selectors.provider_health),
+    ("top organizations", selectors.top_organizations),
+    ("trial-to-paid conversion", selectors.trial_conversion),
+]
+PLAN_WORDS = ("Scan", "Join", "Aggregate", "Execution Time", "Planning Time", "Buffers", "Sort", "Workers")
+
+
+def explain(sql: str, session: list[str]) -> list[str]:
+    """The plan of `sql`, run after the selector's own SET LOCAL statements (`session`)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        for statement in session:
+            cursor.execute(statement)
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+        lines = [row[0] for row in cursor.fetchall()]
+    if FULL_PLANS:
+        return lines
+    summary = [line for line in lines if any(word in line for word in PLAN_WORDS)]
+    return [line.split("  (cost=")[0].rstrip() if "(cost=" in line else line for line in summary]
+
+
+def backend_cpu_ms(selector, period: selectors.Period) -> float | None:
+    """CPU time the PostgreSQL backend spent on one run, without parallel workers (least of 3).
+
+    On a shared machine wall time mostly measures the neighbours; this is what the query
+    costs, and about its wall time on an idle machine (the rows are in memory). Linux only.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        stat = Path(f"/proc/{cursor.fetchone()[0]}/schedstat")
+        if not stat.exists():
+            return None
+        cursor.execute("SET max_parallel_workers_per_gather = 0")
+        try:
+            spent = []
+            for _ in range(3):
+                before = int(stat.read_text().split()[0])
+                selector(period=period)
+                spent.append((int(stat.read_text().split()[0]) - before) / 1e6)
+        finally:
+            cursor.execute("RESET max_parallel_workers_per_gather")
+    return min(spent)
+
+
+def measure(label: str, selector, period: selectors.Period) -> tuple[float, float | None]:
+    selector(period=period)  # warm-up: the pages are hot in a running system too
+    timings = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        selector(period=period)
+        timings.append((time.perf_counter() - started) * 1000)
+    median = statistics.median(timings)
+    cpu = backend_cpu_ms(selector, period)
+    verdict = "ok" if median <= TARGET_MS else "OVER TARGET"
+    print(f"\n### {label}, {period.start} .. {period.end}: median {median:.1f} ms "
+          f"(min {min(timings):.1f}, max {max(timings):.1f}) {verdict}; "
+          f"backend CPU, serial: {cpu if cpu is None else round(cpu, 1)} ms")  # fmt: skip
+    with CaptureQueriesContext(connection) as captured:
+        selector(period=period)
+    session = []
+    for query in captured.captured_queries:
+        sql = query["sql"]
+        if sql.startswith("SET LOCAL"):
+            session.append(sql)
+            print("  " + sql)
+            continue
+        if not sql.startswith("SELECT"):
+            continue  # BEGIN, COMMIT
+        if "billing_plan" in sql or "billing_creditpack" in sql or '"accounts_organization"."id" IN' in sql:
+            continue  # catalogue rows and names by primary key: a handful of rows
+        if 'FROM "analytics_rollupday"' in sql:
+            continue  # which days are rolled up: one row per day of the range
+        print("  " + sql[:150] + ("..." if len(sql) > 150 else ""))
+        for line in explain(sql, session):
+            print("    " + line)
+    return median, cpu
+
+
+def main() -> int:
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        version = cursor.fetchone()[0]
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        workers = cursor.fetchone()[0]
+    print(f"PostgreSQL {version}, {os.cpu_count()} cores, max_parallel_workers_per_gather {workers}")
+    if REUSE:
+        print("reusing the rows of the last run (BENCH_REUSE=1)")
+    else:
+        load(timezone.now())
+    rollup()
+    connection.close()
+    results = []
+    for days in (30, 365):
+        period = selectors.Period.last_days(days)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM aigen_aiusagelog WHERE created_at >= %s AND created_at < %s",
+                [period.starts_at, period.ends_at],
+            )
+            rows = cursor.fetchone()[0]
+            started = time.perf_counter()
+            cursor.execute(
+                "SELECT count(*) FROM credits_credittransaction WHERE type = 'usage' AND created_at >= %s "
+                "AND created_at < %s",
+                [period.starts_at, period.ends_at],
+            )
+            charges = cursor.fetchone()[0]
+            bare = (time.perf_counter() - started) * 1000
+            # A yardstick for the machine's load at this moment: the cheapest pass over the same rows.
+            print(f"\n## last {days} days: {rows:,} usage rows, {charges:,} ledger charges in range "
+                  f"(a bare count(*) of those charges: {bare:.0f} ms)")  # fmt: skip
+        for label, selector in SELECTORS:
+            results.append((days, label, *measure(label, selector, period)))
+    print(f"\n## summary (median of {RUNS} runs, ms)")
+    print(f"{'query':<30} {'30 days':>9} {'(cpu)':>7} {'365 days':>9} {'(cpu)':>7}")
+    for label, _selector in SELECTORS:
+        cells = {days: (ms, cpu or float("nan")) for days, name, ms, cpu in results if name == label}
+        print(f"{label:<30} {cells[30][0]:>9.1f} {cells[30][1]:>7.1f} {cells[365][0]:>9.1f} {cells[365][1]:>7.1f}")
+    over = [r for r in results if r[2] > TARGET_MS]
+    print(f"\ntarget {TARGET_MS:g} ms per query: " + ("met" if not over else f"{len(over)} over"))
+    return 0 if not over else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
