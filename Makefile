@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install messages run worker beat test lint format migrate bench clean
+.PHONY: install messages browser run worker beat test lint format migrate bench bench-load bench-analytics clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,13 @@ messages: install
 		(apt-get update -qq && apt-get install -y -qq gettext) >/dev/null 2>&1 || \
 		{ echo "msgfmt is missing: install GNU gettext (e.g. apt-get install gettext)." >&2; exit 1; }; }
 	DJANGO_SETTINGS_MODULE=modo.settings.local $(PY) manage.py compilemessages --ignore=.venv --verbosity 0
+
+# The browser tests drive Debian's Chromium (Playwright's own browser download is not used).
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { echo "Installing Chromium for the browser tests..."; \
+		(apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 || \
+		{ echo "Chromium is missing at $(CHROMIUM): install it (e.g. apt-get install chromium)." >&2; exit 1; }; }
 
 migrate: messages
 	$(PY) manage.py migrate --noinput
@@ -51,7 +58,7 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: messages
+test: messages browser
 	bash scripts/ensure-services.sh
 	$(MAKE) lint
 	$(VENV)/bin/pytest
@@ -60,6 +67,15 @@ bench: install
 	bash scripts/ensure-services.sh
 	$(PY) bench/credits.py
 	$(PY) bench/generate.py
+
+# Longer runs: 1,000 simulated users with locust; the analytics queries on 1M usage rows.
+bench-load: install
+	bash scripts/ensure-services.sh
+	$(PY) bench/load.py
+
+bench-analytics: install
+	bash scripts/ensure-services.sh
+	$(PY) bench/analytics.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

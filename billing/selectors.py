@@ -30,6 +30,7 @@ class SubscriptionState:
     current_period_end: datetime | None
     daily_limit: int
     paid: bool
+    credit_pack_bought: bool = False
 
     @property
     def is_paid_and_current(self) -> bool:
@@ -63,6 +64,7 @@ def subscription_state_get(*, organization: Organization) -> SubscriptionState:
         current_period_end=parse_datetime(cached["end"]) if cached["end"] else None,
         daily_limit=cached["daily_limit"],
         paid=cached["paid"],
+        credit_pack_bought=cached.get("credit_pack_bought", False),
     )
 
 
@@ -79,6 +81,9 @@ def _subscription_state_row(organization: Organization) -> dict:
         .first()
     )
     subscription = active or subscription
+    credit_pack_bought = Order.objects.filter(
+        organization_id=organization.pk, kind=Order.Kind.PACK, fulfilled_at__isnull=False
+    ).exists()
     if subscription is not None:
         plan = subscription.plan
         return {
@@ -89,6 +94,7 @@ def _subscription_state_row(organization: Organization) -> dict:
             "end": subscription.current_period_end.isoformat(),
             "daily_limit": plan.daily_limit,
             "paid": plan.is_paid,
+            "credit_pack_bought": credit_pack_bought,
         }
     # No row (an organization made before billing, or outside accounts.services): its trial
     # runs TRIAL_DAYS from its creation.
@@ -102,6 +108,7 @@ def _subscription_state_row(organization: Organization) -> dict:
         "end": end.isoformat(),
         "daily_limit": settings.TRIAL_DAILY_REQUESTS,
         "paid": False,
+        "credit_pack_bought": credit_pack_bought,
     }
 
 
@@ -112,6 +119,14 @@ def subscription_tier_lookup(organization: Organization) -> Tier | None:
     if not state.is_paid_and_current:
         return None
     return Tier(code=state.tier, daily_limit=state.daily_limit, paid=True)
+
+
+def subscription_credit_pack_bought(organization: Organization) -> bool:
+    """Registered with credits.hooks as a paid-plan check: an organization that paid for a
+    credit pack is past the trial's generation limit (DESIGN: the limit binds organizations
+    "without a purchase"), as the trial-limit message ("buy credits to keep creating") promises.
+    It spends its credits; its daily request limit stays its tier's."""
+    return subscription_state_get(organization=organization).credit_pack_bought
 
 
 def plan_list_for_sale() -> QuerySet[Plan]:
@@ -128,7 +143,10 @@ def order_list_for_organization(*, organization: Organization) -> QuerySet[Order
 
 def order_get_for_organization(*, organization: Organization, order_id: str) -> Order:
     """The organization's order; NotFound for any other organization's, or none at all."""
-    order = order_list_for_organization(organization=organization).filter(order_id=str(order_id)[:50]).first()
+    order_id = str(order_id)[:50]
+    orders = order_list_for_organization(organization=organization)
+    # No order id holds an unprintable character (PostgreSQL would refuse a NUL): not found, not a 500.
+    order = orders.filter(order_id=order_id).first() if order_id.isprintable() else None
     if order is None:
         raise NotFound(_("Order not found."))
     return order

@@ -115,7 +115,8 @@ def _item_parse(item: object) -> tuple[Plan | None, CreditPack | None]:
         _("Unknown item: choose a plan or a credit pack."),
         fields={"item": [_('Expected "plan:<code>" or "pack:<code>" of an item on sale.')]},
     )
-    if not isinstance(item, str) or ":" not in item:
+    # An unprintable character (NUL, a lone surrogate) would fail the query itself: unknown, not a 500.
+    if not isinstance(item, str) or ":" not in item or not item.isprintable():
         raise unknown
     kind, _sep, code = item.partition(":")
     if kind == "plan":
@@ -256,6 +257,7 @@ def _order_fulfil(order: Order, *, now) -> None:
             reference=reference,
             description=_("Credit pack: %(pack)s") % {"pack": order.item_name},
         )
+        _subscription_changed(order.organization_id)  # the cached state says whether a pack was bought
     Fulfilment.objects.create(
         order=order,
         subscription=subscription,

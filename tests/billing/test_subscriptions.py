@@ -13,6 +13,7 @@ from billing.models import Plan, Subscription
 from billing.selectors import subscription_cache_key
 from billing.services import order_status_apply
 from credits.hooks import organization_tier
+from credits.selectors import trial_exempt
 
 from ..factories import UserFactory
 from .conftest import order_make
@@ -115,3 +116,13 @@ def test_the_seeded_plans_and_packs_are_designs_table():
         "pro": (249000, 1000, 500, True),
         "unlimited": (799000, 5000, 2000, True),
     }
+
+
+@pytest.mark.django_db
+def test_a_bought_credit_pack_lifts_the_trial_generation_limit_at_once(organization):
+    assert trial_exempt(organization=organization) is False  # also caches the state
+
+    pay(organization, "pack:credits-100")
+
+    assert trial_exempt(organization=organization) is True
+    assert organization_tier(organization).code == "trial"  # no plan was bought: the trial's daily limit
