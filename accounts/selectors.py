@@ -68,7 +68,8 @@ def invitation_get_by_token(*, token: str, for_update: bool = False) -> Invitati
     queryset = Invitation.objects.select_related("organization")
     if for_update:
         queryset = queryset.select_for_update(of=("self",))
-    invitation = queryset.filter(token=token).first()
+    # No token holds an unprintable character (PostgreSQL would refuse a NUL): not found, not a 500.
+    invitation = queryset.filter(token=token).first() if token.isprintable() else None
     if invitation is None:
         raise NotFound(_("This invitation link is not valid."))
     return invitation

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Organization, User
 
-from .hooks import organization_has_paid_plan
+from .hooks import Tier, organization_has_paid_plan
 from .models import CreditBalance, CreditTransaction, TrialUsage
 
 
@@ -72,7 +72,7 @@ def credits_transaction_list(
         queryset = queryset.filter(type=type)
     if date_from:
         queryset = queryset.filter(created_at__gte=_start_of_day(date_from))
-    if date_to:
+    if date_to and date_to < date.max:  # date.max has no next day: no upper bound then
         queryset = queryset.filter(created_at__lt=_start_of_day(date_to + timedelta(days=1)))
     return queryset.order_by("-created_at", "-id")
 
@@ -94,9 +94,10 @@ def trial_summary_get(*, user: User, organization: Organization | None = None) -
     )
 
 
-def trial_exempt(*, organization: Organization | None) -> bool:
-    """An organization on a paid plan is not on trial; billing says which (credits.hooks)."""
-    return organization is not None and organization_has_paid_plan(organization)
+def trial_exempt(*, organization: Organization | None, tier: Tier | None = None) -> bool:
+    """An organization on a paid plan is not on trial; billing says which (credits.hooks).
+    `tier`: the organization's, when the caller has already looked it up."""
+    return organization is not None and organization_has_paid_plan(organization, tier)
 
 
 def credits_audit_drift() -> list[LedgerDrift]:

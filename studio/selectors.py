@@ -30,7 +30,7 @@ def project_list_for_member(*, organization: Organization, search: str = "") -> 
     stemming); SQLite (the embedded default): a plain case-insensitive substring filter.
     """
     projects = Project.objects.filter(organization=organization).prefetch_related(_CURRENT_STORY)
-    search = search.strip()[:200]
+    search = search.replace("\x00", " ").strip()[:200]  # PostgreSQL refuses NUL in a query
     if not search:
         return projects
     if connection.vendor == "postgresql":

@@ -4,6 +4,7 @@ from rest_framework.response import Response
 
 from accounts.api.base import ORGANIZATION_HEADER, OrganizationAPIView
 from core.errors import ValidationFailed
+from core.openapi import error_responses
 
 from ..selectors import order_get_for_organization, pack_list_for_sale, plan_list_for_sale
 from ..services import order_checkout
@@ -33,7 +34,13 @@ class CheckoutView(OrganizationAPIView):
         summary="Start a checkout: an order and the gateway's payment page (owners and admins)",
         parameters=[ORGANIZATION_HEADER],
         request=CheckoutRequestSerializer,
-        responses={201: CheckoutResponseSerializer},
+        responses={
+            201: CheckoutResponseSerializer,
+            **error_responses(
+                e403="FORBIDDEN: only owners and admins buy for an organization.",
+                e502="GATEWAY_UNAVAILABLE: the payment gateway did not answer; try again.",
+            ),
+        },
     )
     def post(self, request):
         body = request.data

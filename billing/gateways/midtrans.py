@@ -28,13 +28,18 @@ def midtrans_signature(*, order_id: str, status_code: str, gross_amount: str, se
 def midtrans_signature_valid(*, payload: dict, server_key: str) -> bool:
     if not server_key:
         return False
-    expected = midtrans_signature(
-        order_id=str(payload.get("order_id", "")),
-        status_code=str(payload.get("status_code", "")),
-        gross_amount=str(payload.get("gross_amount", "")),
-        server_key=server_key,
-    )
-    return hmac.compare_digest(expected, str(payload.get("signature_key", "")))
+    try:
+        expected = midtrans_signature(
+            order_id=str(payload.get("order_id", "")),
+            status_code=str(payload.get("status_code", "")),
+            gross_amount=str(payload.get("gross_amount", "")),
+            server_key=server_key,
+        )
+    except UnicodeEncodeError:  # a lone surrogate (JSON "\ud800") has no UTF-8: nobody signed it
+        return False
+    given = str(payload.get("signature_key", ""))
+    # compare_digest refuses non-ASCII text; a hex digest is ASCII, so anything else is wrong.
+    return given.isascii() and hmac.compare_digest(expected, given)
 
 
 def midtrans_status_map(*, transaction_status: str, fraud_status: str, status_code: str) -> str | None:

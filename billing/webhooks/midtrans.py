@@ -40,11 +40,16 @@ def midtrans_notification_receive(*, body: bytes, headers: dict) -> WebhookAnswe
 
     try:
         payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         return reject(400, _("The body is not valid JSON."), "VALIDATION_ERROR", "not JSON")
     if not isinstance(payload, dict):
         return reject(400, _("The body must be a JSON object."), "VALIDATION_ERROR", "not a JSON object", payload)
-    missing = [name for name in REQUIRED if not isinstance(payload.get(name), str) or not payload.get(name)]
+    # Unprintable text (NUL, a lone surrogate) is malformed: PostgreSQL could not even look it up.
+    missing = [
+        name
+        for name in REQUIRED
+        if not (isinstance(payload.get(name), str) and payload[name] and payload[name].isprintable())
+    ]
     if missing:
         return reject(
             400,

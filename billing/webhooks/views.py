@@ -1,20 +1,27 @@
 """Public webhook endpoints: no authentication, no CSRF; each gateway verifies its own way."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.openapi import ErrorSerializer
+
 from .midtrans import midtrans_notification_receive
 from .xendit import xendit_callback_receive
 
+_RECEIVED = inline_serializer(
+    "WebhookReceived",
+    {"received": serializers.BooleanField(), "verdict": serializers.CharField(help_text="What was done with it.")},
+)
 _RESPONSES = {
-    200: OpenApiResponse(OpenApiTypes.OBJECT, description="Stored and processed (or already done)."),
-    400: OpenApiResponse(OpenApiTypes.OBJECT, description="Not JSON, missing fields, bad or mismatched amount."),
-    401: OpenApiResponse(OpenApiTypes.OBJECT, description="Signature or callback token wrong."),
-    404: OpenApiResponse(OpenApiTypes.OBJECT, description="Unknown order."),
+    200: OpenApiResponse(_RECEIVED, description="Stored and processed (or already done)."),
+    400: OpenApiResponse(ErrorSerializer, description="Not JSON, missing fields, bad or mismatched amount."),
+    401: OpenApiResponse(ErrorSerializer, description="Signature or callback token wrong."),
+    404: OpenApiResponse(ErrorSerializer, description="Unknown order."),
 }
 
 
@@ -40,7 +47,7 @@ class MidtransWebhookView(_WebhookView):
         operation_id="webhooks_midtrans",
         summary="Midtrans HTTP notification (public; verified by signature_key)",
         request=OpenApiTypes.OBJECT,
-        responses={**_RESPONSES, 503: OpenApiResponse(OpenApiTypes.OBJECT, description="Status API down: retry.")},
+        responses={**_RESPONSES, 503: OpenApiResponse(ErrorSerializer, description="Status API down: retry.")},
         auth=[],
     )
     def post(self, request):
@@ -52,6 +59,7 @@ class XenditWebhookView(_WebhookView):
     @extend_schema(
         operation_id="webhooks_xendit",
         summary="Xendit invoice callback (public; verified by x-callback-token)",
+        parameters=[OpenApiParameter("x-callback-token", OpenApiTypes.STR, OpenApiParameter.HEADER)],
         request=OpenApiTypes.OBJECT,
         responses=_RESPONSES,
         auth=[],

@@ -30,11 +30,16 @@ def xendit_callback_receive(*, body: bytes, headers) -> WebhookAnswer:
         return reject(401, "Unauthorized", "UNAUTHORIZED", "missing or wrong x-callback-token")
     try:
         payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         return reject(400, _("The body is not valid JSON."), "VALIDATION_ERROR", "not JSON")
     if not isinstance(payload, dict):
         return reject(400, _("The body must be a JSON object."), "VALIDATION_ERROR", "not a JSON object", payload)
-    missing = [name for name in ("external_id", "status") if not isinstance(payload.get(name), str)]
+    # Unprintable text (NUL, a lone surrogate) is malformed: PostgreSQL could not even look it up.
+    missing = [
+        name
+        for name in ("external_id", "status")
+        if not (isinstance(payload.get(name), str) and payload[name].isprintable())
+    ]
     if missing:
         return reject(
             400,

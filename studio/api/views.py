@@ -19,12 +19,14 @@ from .serializers import (
 
 
 def _page(view, request, queryset, serializer_class):
-    paginator = PageNumberPagination()
+    paginator = view.pagination_class()
     page = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
 
 class ProjectListView(OrganizationAPIView):
+    pagination_class = PageNumberPagination  # also tells the schema the list is paginated
+
     @extend_schema(
         parameters=[ORGANIZATION_HEADER, OpenApiParameter("search", str, description="Words of the title")],
         responses=ProjectSerializer(many=True),
@@ -92,6 +94,8 @@ class BeatDetailView(OrganizationAPIView):
 
 
 class AssetListView(OrganizationAPIView):
+    pagination_class = PageNumberPagination
+
     @extend_schema(parameters=[ORGANIZATION_HEADER], responses=AssetSerializer(many=True))
     def get(self, request, project_id):
         project = selectors.project_get_for_member(organization=self.organization, project_id=project_id)
