@@ -4,8 +4,8 @@ studio (above aigen) registers a target resolver: given (organization, project_i
 it returns what a generation needs from that project or beat, or raises core.errors.NotFound.
 With nothing registered, any project_id or beat_id answers 404 "Project not found.".
 
-When a job succeeds, `generation_succeeded` is sent (after the commit) with `job=` so studio
-can attach the asset to its beat.
+When a job succeeds, `generation_succeeded` is sent with `job=` so studio can attach the
+asset to its beat; for a job with a project, inside the transaction that marks it succeeded.
 """
 
 from collections.abc import Callable

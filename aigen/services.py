@@ -15,6 +15,7 @@ import json
 import logging
 import time
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -22,15 +23,18 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
+from core.sql import insert_parts, saved
+from credits.hooks import Tier
 from credits.models import CreditTransaction
 from credits.selectors import credits_summary_get, trial_exempt
 from credits.services import credits_charge, credits_refund, trial_slot_release, trial_slot_take
+from observability import metrics
 
 from . import prompts
 from .errors import GenerationFailed
@@ -85,45 +89,47 @@ def generation_job_create(
     status: str = GenerationJob.Status.QUEUED,
     project_ref: str = "",
     beat_ref: str = "",
+    tier: Tier | None = None,
 ) -> tuple[GenerationJob, int]:
     """Take a trial slot (unless on a paid plan), charge and create the job; (job, remaining).
 
     The charge and the job row commit together: there is never a charge without its job.
-    NoCredits (402) and TrialLimitReached (403) leave nothing behind.
+    NoCredits (402) and TrialLimitReached (403) leave nothing behind. `tier`: the
+    organization's (credits.hooks), when the caller has already looked it up.
     """
-    on_trial = not trial_exempt(organization=organization)
+    on_trial = not trial_exempt(organization=organization, tier=tier)
     if on_trial:
         trial_slot_take(user=user)
-    job_id = uuid.uuid4()
+    now = timezone.now()
+    job = GenerationJob(
+        organization=organization,
+        user=user,
+        kind=kind,
+        quality=quality,
+        status=status,
+        provider=provider,
+        model=model,
+        template_version=template_version,
+        input=job_input,
+        project_ref=project_ref,
+        beat_ref=beat_ref,
+        credits_used=credits,
+        trial_slot=on_trial,
+        deadline_at=now + timedelta(seconds=settings.AI_JOB_DEADLINE_SECONDS[kind]),
+        started_at=now if status == GenerationJob.Status.RUNNING else None,
+    )
     try:
-        with transaction.atomic():
-            charge = credits_charge(
-                organization=organization,
-                amount=credits,
-                feature=f"{kind}_{quality}",
-                user=user,
-                reference=(GenerationJob._meta.label_lower, str(job_id)),
-                description=f"AI {kind} ({quality})",
-            )
-            job = GenerationJob.objects.create(
-                id=job_id,
-                organization=organization,
-                user=user,
-                kind=kind,
-                quality=quality,
-                status=status,
-                provider=provider,
-                model=model,
-                template_version=template_version,
-                input=job_input,
-                project_ref=project_ref,
-                beat_ref=beat_ref,
-                credits_used=credits,
-                charge_id=charge.pk,
-                trial_slot=on_trial,
-                deadline_at=timezone.now() + timedelta(seconds=settings.AI_JOB_DEADLINE_SECONDS[kind]),
-                started_at=timezone.now() if status == GenerationJob.Status.RUNNING else None,
-            )
+        # The job rides with the charge (credits sets its charge_id): both or neither, in one
+        # statement on PostgreSQL.
+        charge = credits_charge(
+            organization=organization,
+            amount=credits,
+            feature=f"{kind}_{quality}",
+            user=user,
+            reference=(GenerationJob._meta.label_lower, str(job.pk)),
+            description=f"AI {kind} ({quality})",
+            with_row=job,
+        )
     except BaseException:
         if on_trial:
             trial_slot_release(user=user)
@@ -151,6 +157,7 @@ def generation_job_fail(*, job_id: uuid.UUID, error: str) -> bool:
         if job.trial_slot and job.user_id:
             trial_slot_release(user=job.user)
         job.save(update_fields=["status", "error", "finished_at", "refunded", "updated_at"])
+        metrics.generation_finished(kind=job.kind, provider=job.provider, status="failed", since=job.created_at)
     return True
 
 
@@ -169,23 +176,40 @@ def generation_job_refund(*, job: GenerationJob) -> bool:
     return not result.already_refunded
 
 
-def generation_job_succeed(*, job: GenerationJob, result: dict, output_file: str, provider: Provider) -> bool:
-    """Mark an open job succeeded (one conditional UPDATE); tell higher apps after the commit."""
+def generation_job_succeed(
+    *, job: GenerationJob, result: dict, output_file: str, provider: Provider, usage: list[AIUsageLog] = ()
+) -> bool:
+    """Mark an open job succeeded (one conditional UPDATE) and tell higher apps.
+
+    `usage` rows are written in the same commit whether or not the job was still open (a
+    provider call happened either way): on PostgreSQL in the UPDATE's own statement. A job made
+    for a project tells it in the same transaction, so whoever sees the job succeeded also finds
+    its story, image or video on the project.
+    """
     now = timezone.now()
-    updated = GenerationJob.objects.filter(pk=job.pk, status__in=OPEN).update(
-        status=GenerationJob.Status.SUCCEEDED,
-        progress=100,
-        result=result,
-        output_file=output_file,
-        provider=provider.name,
-        model=provider.config.model,
-        finished_at=now,
-        updated_at=now,
-    )
-    if updated:
-        job.status, job.progress, job.result, job.output_file = GenerationJob.Status.SUCCEEDED, 100, result, output_file
-        job.provider, job.model, job.finished_at = provider.name, provider.config.model, now
-        transaction.on_commit(lambda: generation_succeeded.send(sender=GenerationJob, job=job))
+    values = {
+        "status": GenerationJob.Status.SUCCEEDED,
+        "progress": 100,
+        "result": result,
+        "output_file": output_file,
+        "provider": provider.name,
+        "model": provider.config.model,
+        "finished_at": now,
+        "updated_at": now,
+    }
+    with transaction.atomic() if job.project_ref else nullcontext():
+        if connection.vendor == "postgresql":
+            updated = _succeed_in_one_statement(job.pk, values, usage)
+        else:
+            with transaction.atomic():
+                updated = GenerationJob.objects.filter(pk=job.pk, status__in=OPEN).update(**values)
+                _usage_insert(usage)
+        if updated:
+            job.status, job.progress, job.result = GenerationJob.Status.SUCCEEDED, 100, result
+            job.output_file, job.finished_at = output_file, now
+            job.provider, job.model = provider.name, provider.config.model
+            metrics.generation_finished(kind=job.kind, provider=provider.name, status="succeeded", since=job.created_at)
+            generation_succeeded.send(sender=GenerationJob, job=job)
     return bool(updated)
 
 
@@ -214,8 +238,8 @@ def generation_jobs_sweep_stuck() -> int:
 # --- Usage log and storage ------------------------------------------------------------
 
 
-def _usage_write(*, job: GenerationJob | None, organization, user, endpoint: str, calls: list[_Call], credits: int):
-    rows = [
+def _usage_rows(*, job: GenerationJob | None, organization, user, endpoint: str, calls: list[_Call], credits: int):
+    return [
         AIUsageLog(
             organization=organization,
             user=user,
@@ -233,10 +257,49 @@ def _usage_write(*, job: GenerationJob | None, organization, user, endpoint: str
         )
         for call in calls
     ]
+
+
+def _usage_insert(rows: list[AIUsageLog]) -> None:
     if len(rows) == 1:
         rows[0].save(force_insert=True)  # no bulk machinery for the usual single row
     elif rows:
         AIUsageLog.objects.bulk_create(rows)
+
+
+def _usage_write(*, job: GenerationJob | None, organization, user, endpoint: str, calls: list[_Call], credits: int):
+    _usage_insert(
+        _usage_rows(job=job, organization=organization, user=user, endpoint=endpoint, calls=calls, credits=credits)
+    )
+
+
+# --- The story's success in one statement (PostgreSQL) ----------------------------------
+# The job's conditional UPDATE and its usage rows as one statement (data-modifying CTEs):
+# one round trip that commits both, instead of BEGIN, UPDATE, INSERT, COMMIT; and no ORM
+# compiling of the two (~0.5 ms of CPU). Columns come from the models, values are prepared
+# by the models' fields (core.sql).
+
+_JOB_FIELDS = {field.attname: field for field in GenerationJob._meta.concrete_fields}
+
+
+def _succeed_in_one_statement(job_id, values: dict, usage: list[AIUsageLog]) -> int:
+    db = connections[connection.alias]  # the connection itself, not the thread-local proxy
+    quote = db.ops.quote_name
+    table, key, status = quote(GenerationJob._meta.db_table), quote("id"), quote("status")
+    assignments = ", ".join(f"{quote(_JOB_FIELDS[name].column)} = %s" for name in values)
+    params = [_JOB_FIELDS[name].get_db_prep_save(value, db) for name, value in values.items()]
+    params += [_JOB_FIELDS["id"].get_db_prep_save(job_id, db), *OPEN]
+    sql = f"WITH done AS (UPDATE {table} SET {assignments} WHERE {key} = %s AND {status} IN (%s, %s) RETURNING 1)"  # noqa: S608
+    if usage:
+        rows = [insert_parts(row, db) for row in usage]
+        values_sql = ", ".join(f"({row.placeholders})" for row in rows)
+        sql += f", logged AS (INSERT INTO {rows[0].table} ({rows[0].columns}) VALUES {values_sql})"  # noqa: S608
+        params += [param for row in rows for param in row.params]
+    with db.cursor() as cursor:
+        cursor.execute(sql + " SELECT count(*) FROM done", params)  # noqa: S608
+        updated = cursor.fetchone()[0]
+    for row in usage:
+        saved(row, db)  # (their ids are not read back; nothing here needs them)
+    return updated
 
 
 def _call(provider: Provider) -> _Call:
@@ -281,6 +344,7 @@ def story_generate(
     quality: str,
     variation: int = 0,
     target: GenerationTarget | None = None,
+    tier: Tier | None = None,
 ) -> StoryOutcome:
     """Write a story for `premise`: from the cache (free), or charged, from the provider chain.
 
@@ -303,6 +367,7 @@ def story_generate(
     )
     if settings.AI_CACHE_ENABLED:
         hit = cache.get(key)
+        metrics.ai_cache_lookup(kind="story", hit=hit is not None)
         if hit is not None:
             AIUsageLog.objects.create(
                 organization=organization,
@@ -333,17 +398,22 @@ def story_generate(
         model=chain[0].config.model,
         status=GenerationJob.Status.RUNNING,
         project_ref=target.project_id if target else "",
+        tier=tier,
     )
     calls: list[_Call] = []
     try:
         story, provider = _story_from_chain(chain, premise=premise, variation=variation, calls=calls)
         path = output_save(job=job, data=json.dumps(story, ensure_ascii=False).encode(), extension="json", fresh=True)
         # One commit for the job's outcome and its usage rows.
-        with transaction.atomic():
-            generation_job_succeed(job=job, result=story, output_file=path, provider=provider)
-            _usage_write(
+        generation_job_succeed(
+            job=job,
+            result=story,
+            output_file=path,
+            provider=provider,
+            usage=_usage_rows(
                 job=job, organization=organization, user=user, endpoint="generate-story", calls=calls, credits=credits
-            )
+            ),
+        )
     except (ProviderError, InvalidStory, OSError) as error:
         generation_job_fail(job_id=job.pk, error=str(error))
         _usage_write(job=job, organization=organization, user=user, endpoint="generate-story", calls=calls, credits=0)

@@ -56,5 +56,8 @@ def unregister_paid_plan_check(check: PaidPlanCheck) -> None:
         _paid_plan_checks.remove(check)
 
 
-def organization_has_paid_plan(organization: Organization) -> bool:
-    return any(check(organization) for check in _paid_plan_checks) or organization_tier(organization).paid
+def organization_has_paid_plan(organization: Organization, tier: Tier | None = None) -> bool:
+    """`tier`: the organization's, when the caller has already looked it up (one lookup less)."""
+    if tier is not None and tier.paid:
+        return True  # known already: the checks need not be asked
+    return any(check(organization) for check in _paid_plan_checks) or (tier or organization_tier(organization)).paid

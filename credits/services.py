@@ -17,13 +17,15 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import connection, models, transaction
+from django.db import connection, connections, models, transaction
 from django.db.models import F
 from django.db.models.functions import Now
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
 from core.errors import Forbidden, NotFound, ValidationFailed
+from core.sql import cast_type, insert_parts, saved
+from observability import metrics
 
 from .errors import NoCredits, TrialLimitReached
 from .models import CreditBalance, CreditTransaction, TrialUsage
@@ -70,22 +72,40 @@ def credits_charge(
     user: User | None = None,
     reference: Reference = None,
     description: str = "",
+    with_row: models.Model | None = None,
 ) -> CreditTransaction:
     """Spend `amount` credits, bonus first, then main; returns the `usage` row.
 
     Not enough credits changes nothing and raises NoCredits (402) with `remainingCredits`.
+    `with_row`: an unsaved row of a higher app (a generation job) that must exist exactly when
+    the charge does; its `charge_id` gets the charge's id and it is inserted in the same
+    transaction (on PostgreSQL, in the charge's own single statement).
     """
     _require_amount(amount)
+    usage = CreditTransaction(
+        organization_id=organization.pk,
+        user=user,
+        type=CreditTransaction.Type.USAGE,
+        amount=-amount,
+        feature=feature[:40],
+        description=description[:255],
+    )
+    usage.reference_type, usage.reference_id = _reference_fields(reference)
+    if with_row is not None:
+        with_row.charge_id = usage.pk
+    if connection.vendor == "postgresql":
+        charged = _charge_in_one_statement(usage, amount=amount, with_row=with_row)
+        if charged is not None:
+            metrics.credits_charged(amount=amount, feature=feature[:40])
+            return charged
+        # No balance row yet (an organization made outside accounts.services): the path below opens one.
     with transaction.atomic():
         balance = _balance_lock(organization.pk)
         if balance.total < amount:
-            raise NoCredits(
-                _("Not enough credits: this needs %(amount)d and %(remaining)d are left.")
-                % {"amount": amount, "remaining": balance.total},
-                remainingCredits=balance.total,
-            )
+            raise _no_credits(amount, balance.total)
         from_bonus = min(balance.bonus_balance, amount)
-        return _write(
+        metrics.credits_charged(amount=amount, feature=feature[:40])
+        row = _write(
             balance,
             type=CreditTransaction.Type.USAGE,
             main=-(amount - from_bonus),
@@ -94,7 +114,19 @@ def credits_charge(
             reference=reference,
             feature=feature[:40],
             description=description,
+            pk=usage.pk,
         )
+        if with_row is not None:
+            with_row.save(force_insert=True)
+        return row
+
+
+def _no_credits(amount: int, remaining: int) -> NoCredits:
+    return NoCredits(
+        _("Not enough credits: this needs %(amount)d and %(remaining)d are left.")
+        % {"amount": amount, "remaining": remaining},
+        remainingCredits=remaining,
+    )
 
 
 def credits_refund(*, charge: CreditTransaction, user: User | None = None, description: str = "") -> RefundResult:
@@ -127,6 +159,7 @@ def credits_refund(*, charge: CreditTransaction, user: User | None = None, descr
             description=description or _("Refund"),
             refund_of=stored,
         )
+    metrics.credits_refunded(amount=refund.amount, feature=stored.feature)
     return RefundResult(transaction=refund, already_refunded=False)
 
 
@@ -293,12 +326,14 @@ def _write(
     description: str,
     feature: str = "",
     refund_of: CreditTransaction | None = None,
+    pk=None,
 ) -> CreditTransaction:
     """Apply one change to a locked balance and write its ledger row: one UPDATE, one INSERT."""
     reference_type, reference_id = _reference_fields(reference)
     balance.balance += main
     balance.bonus_balance += bonus
     row = CreditTransaction(
+        **({"pk": pk} if pk is not None else {}),
         organization_id=balance.organization_id,
         user=user,
         type=type,
@@ -376,6 +411,93 @@ def _statements_for(vendor: str) -> _Statements:
 
 def _statements() -> _Statements:
     return _statements_for(connection.vendor)
+
+
+# --- A charge in one statement (PostgreSQL) ---------------------------------------------
+# The same lock, UPDATE and INSERT as above, plus the caller's row (a generation job), as one
+# statement with data-modifying CTEs: one round trip instead of BEGIN, SAVEPOINT, SELECT ...
+# FOR UPDATE, UPDATE, INSERT, RELEASE, INSERT, COMMIT. Alone it commits (autocommit); inside
+# a caller's atomic() it is part of that transaction. `locked` takes the row lock and reads
+# the newest balance (READ COMMITTED re-reads a row changed by a transaction it waited
+# for); the UPDATE computes from those values, never from the statement's older snapshot.
+
+
+@dataclass(frozen=True)
+class _ChargeStatement:
+    sql: str  # up to and including the ledger INSERT; then optionally `attached`, then `tail`
+    tail: str
+    fields: list  # the ledger's fields, in the order of the INSERT's columns
+
+
+# Ledger columns whose values come from the UPDATE's RETURNING (c); the rest are parameters.
+_FROM_CHANGED = {
+    "main_amount": "(c.from_bonus - %s::bigint)",  # -(amount - from_bonus)
+    "bonus_amount": "(0 - c.from_bonus)",
+    "balance_after": "c.{main}",
+    "bonus_balance_after": "c.{bonus}",
+}
+
+
+@functools.cache
+def _charge_statement_for(vendor: str) -> _ChargeStatement:
+    # Identifiers come from model metadata, never from input; every value is a %s parameter.
+    quote = connection.ops.quote_name
+    balances, ledger = quote(CreditBalance._meta.db_table), quote(CreditTransaction._meta.db_table)
+    key, main, bonus = quote(_BALANCE_PK.column), quote("balance"), quote("bonus_balance")
+    updated_at = quote(_UPDATED_AT.column)
+    columns, values = [], []
+    for field in _LEDGER_FIELDS:
+        columns.append(quote(field.column))
+        if field.attname in _FROM_CHANGED:
+            values.append(_FROM_CHANGED[field.attname].format(main=main, bonus=bonus))
+        else:
+            values.append(f"%s::{cast_type(field, connection)}")
+    sql = (
+        f"WITH locked AS (SELECT {main}, {bonus} FROM {balances} WHERE {key} = %s FOR UPDATE), "  # noqa: S608
+        f"changed AS (UPDATE {balances} AS b SET {main} = l.{main} - (%s - LEAST(l.{bonus}, %s)), "
+        f"{bonus} = l.{bonus} - LEAST(l.{bonus}, %s), {updated_at} = %s FROM locked AS l "
+        f"WHERE b.{key} = %s AND l.{main} + l.{bonus} >= %s "
+        f"RETURNING b.{main}, b.{bonus}, LEAST(l.{bonus}, %s) AS from_bonus), "
+        f"ledger AS (INSERT INTO {ledger} ({', '.join(columns)}) SELECT {', '.join(values)} "
+        f"FROM changed AS c RETURNING 1)"
+    )
+    tail = f" SELECT l.{main}, l.{bonus}, c.{main}, c.{bonus}, c.from_bonus FROM locked AS l LEFT JOIN changed AS c ON TRUE"  # noqa: S608, E501
+    return _ChargeStatement(sql=sql, tail=tail, fields=list(_LEDGER_FIELDS))
+
+
+def _charge_in_one_statement(
+    usage: CreditTransaction, *, amount: int, with_row: models.Model | None
+) -> CreditTransaction | None:
+    """Charge as one statement; None (and nothing written) when the organization has no
+    balance row yet. NoCredits when the balance is short."""
+    db = connections[connection.alias]  # the connection itself, not the thread-local proxy
+    statement = _charge_statement_for(db.vendor)
+    key = _BALANCE_PK.get_db_prep_save(usage.organization_id, db)
+    now = _UPDATED_AT.get_db_prep_save(usage.created_at, db)
+    params = [key, amount, amount, amount, now, key, amount, amount]
+    for field in statement.fields:
+        if field.attname == "main_amount":
+            params.append(amount)
+        elif field.attname not in _FROM_CHANGED:
+            params.append(field.get_db_prep_save(getattr(usage, field.attname), db))
+    sql = statement.sql
+    if with_row is not None:
+        row = insert_parts(with_row, db, cast=True)
+        sql += f", attached AS (INSERT INTO {row.table} ({row.columns}) SELECT {row.placeholders} FROM ledger)"  # noqa: S608
+        params += row.params
+    with db.cursor() as cursor:
+        cursor.execute(sql + statement.tail, params)
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    if found[2] is None:
+        raise _no_credits(amount, found[0] + found[1])
+    from_bonus = found[4]
+    usage.main_amount, usage.bonus_amount = -(amount - from_bonus), -from_bonus
+    usage.balance_after, usage.bonus_balance_after = found[2], found[3]
+    if with_row is not None:
+        saved(with_row, db)
+    return saved(usage, db)
 
 
 def _balance_select_for_update(organization_id) -> _LockedBalance | None:

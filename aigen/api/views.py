@@ -2,13 +2,17 @@
 replay answers here and counts against nothing) -> rate limit -> trial slot -> charge + job
 -> provider -> storage -> succeeded | failed + refund -> usage log."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
 from accounts.api.base import ORGANIZATION_HEADER, OrganizationAPIView
 from core.api import error_body
+from core.errors import OrganizationSuspended
+from core.openapi import TRIAL_LIMIT, error_responses
 from credits.api.idempotency import idempotent
+from credits.hooks import organization_tier
 
 from .. import services
 from ..errors import RateLimited
@@ -24,6 +28,22 @@ from .serializers import (
     VideoRequestSerializer,
 )
 
+# What every AI POST reads and answers besides its body (DESIGN section 3).
+GENERATION_PARAMETERS = [
+    ORGANIZATION_HEADER,
+    OpenApiParameter(
+        "Idempotency-Key",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        description="1 to 255 printable ASCII characters. The same key and body within 24 h answers the first "
+        "response again and charges nothing more.",
+    ),
+    OpenApiParameter("X-RateLimit-Limit", OpenApiTypes.INT, OpenApiParameter.HEADER, response=True),
+    OpenApiParameter("X-RateLimit-Remaining", OpenApiTypes.INT, OpenApiParameter.HEADER, response=True),
+    OpenApiParameter("Retry-After", OpenApiTypes.INT, OpenApiParameter.HEADER, response=[429]),
+]
+GENERATION_ERRORS = {**error_responses(402, 409, 422, 429), 403: TRIAL_LIMIT}
+
 
 class GenerationView(OrganizationAPIView):
     request_serializer: type
@@ -38,6 +58,8 @@ class GenerationView(OrganizationAPIView):
                 organization=self.organization, project_id=data.get("project_id"), beat_id=data.get("beat_id")
             )
         data = self.prepare(data, target)
+        if self.organization.is_suspended:  # before Idempotency-Key, rate limit and charge
+            raise OrganizationSuspended()
         return self.generate(request, data, target)
 
     def prepare(self, data: dict, target) -> dict:
@@ -45,8 +67,9 @@ class GenerationView(OrganizationAPIView):
         return data
 
     def generate(self, request, data, target):
+        self.tier = organization_tier(self.organization)  # once: the rate limit and the trial both ask
         try:
-            limit = ai_rate_limit_take(request=request, organization=self.organization)
+            limit = ai_rate_limit_take(request=request, organization=self.organization, tier=self.tier)
         except RateLimited as error:
             return Response(
                 error_body(error.message, error.code, **error.extra), status=error.status_code, headers=error.headers
@@ -67,9 +90,9 @@ class GenerateStoryView(GenerationView):
     @extend_schema(
         operation_id="ai_generate_story",
         summary="Write a story and its beats from a premise (synchronous)",
-        parameters=[ORGANIZATION_HEADER],
+        parameters=GENERATION_PARAMETERS,
         request=StoryRequestSerializer,
-        responses={200: StoryResponseSerializer},
+        responses={200: StoryResponseSerializer, **GENERATION_ERRORS, **error_responses(502)},
     )
     def post(self, request):
         return super().post(request)
@@ -86,6 +109,7 @@ class GenerateStoryView(GenerationView):
             quality=data["quality"],
             variation=data["variation"],
             target=target,
+            tier=self.tier,
         )
         return Response(
             {
@@ -112,9 +136,9 @@ class GenerateImageView(GenerationView):
     @extend_schema(
         operation_id="ai_generate_image",
         summary="Queue an image (answers 202 with the job)",
-        parameters=[ORGANIZATION_HEADER],
+        parameters=GENERATION_PARAMETERS,
         request=ImageRequestSerializer,
-        responses={202: JobQueuedSerializer},
+        responses={202: JobQueuedSerializer, **GENERATION_ERRORS},
     )
     def post(self, request):
         return super().post(request)
@@ -137,9 +161,9 @@ class GenerateVideoView(GenerationView):
     @extend_schema(
         operation_id="ai_generate_video",
         summary="Queue a short video of a beat, of image jobs or of a prompt (answers 202 with the job)",
-        parameters=[ORGANIZATION_HEADER],
+        parameters=GENERATION_PARAMETERS,
         request=VideoRequestSerializer,
-        responses={202: JobQueuedSerializer},
+        responses={202: JobQueuedSerializer, **GENERATION_ERRORS},
     )
     def post(self, request):
         return super().post(request)
