@@ -6,21 +6,19 @@ key; with no keys at all the chain ends on `local`.
 """
 
 from django.conf import settings
+from django.utils.module_loading import import_string
 
-from .providers.anthropic import AnthropicProvider
 from .providers.base import Provider, ProviderConfig
-from .providers.gemini import GeminiProvider, VeoProvider
-from .providers.local import LocalProvider
-from .providers.openai import OpenAIProvider
-from .providers.stability import StabilityProvider
 
-PROVIDERS: dict[str, type[Provider]] = {
-    "local": LocalProvider,
-    "gemini": GeminiProvider,
-    "veo": VeoProvider,
-    "openai": OpenAIProvider,
-    "stability": StabilityProvider,
-    "anthropic": AnthropicProvider,
+# Dotted paths, imported on first use: each SDK costs 20-40 MB per process, so a process loads
+# only the SDKs of the providers it really calls (with no keys: none but `local`).
+PROVIDERS: dict[str, str] = {
+    "local": "aigen.providers.local.LocalProvider",
+    "gemini": "aigen.providers.gemini.GeminiProvider",
+    "veo": "aigen.providers.gemini.VeoProvider",
+    "openai": "aigen.providers.openai.OpenAIProvider",
+    "stability": "aigen.providers.stability.StabilityProvider",
+    "anthropic": "aigen.providers.anthropic.AnthropicProvider",
 }
 LOCAL_FALLBACK = {"text": "text:local", "image": "image:local", "video": "video:fast"}
 
@@ -36,7 +34,8 @@ def provider_configured(provider: str) -> bool:
 def provider_build(key: str) -> Provider:
     entry = model_entry(key)
     name = entry["provider"]
-    provider = PROVIDERS[name](
+    provider_class: type[Provider] = import_string(PROVIDERS[name])
+    provider = provider_class(
         ProviderConfig(
             entry=key,
             provider=name,
