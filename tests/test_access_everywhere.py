@@ -86,8 +86,9 @@ PAGES = [
     ("post", "/organizations/switch/", "own"),
     ("get", "/invitations/{token}/", "own"),
 ]
+# /metrics has its own rule (allowed addresses or a token): tests/observability/test_metrics.py
 PUBLIC = {"/", "/healthz", "/readyz", "/gallery/", "/login/", "/register/", "/logout/", "/api/schema/", "/api/docs/",
-          "/api/public/contents", "/api/webhooks/midtrans", "/api/webhooks/xendit"}  # fmt: skip
+          "/api/public/contents", "/api/webhooks/midtrans", "/api/webhooks/xendit", "/metrics"}  # fmt: skip
 
 
 def _body(things):

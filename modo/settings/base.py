@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "observability.middleware.RequestObservabilityMiddleware",  # first: the request id covers all the rest
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -172,7 +173,7 @@ AUTHENTICATION_BACKENDS = [
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "accounts.hashers.ModoArgon2PasswordHasher",  # OWASP's Argon2id parameters (see the module)
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -249,8 +250,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],  # DRF's, with too-deep JSON a 400
+    "DEFAULT_SCHEMA_CLASS": "core.openapi.AutoSchema",  # adds the implied error responses
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "core.api.exception_handler",
@@ -312,10 +313,18 @@ SECURE_REFERRER_POLICY = "same-origin"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "observability.logs.RequestIdFilter"}},
+    # JSON or plain text as LOG_FORMAT says (observability section below).
+    "formatters": {"console": {"()": "observability.logs.formatter_from_settings"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "console", "filters": ["request_id"]},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # observability's access log replaces runserver's own request lines.
+        "django.server": {"level": "WARNING"},
+    },
 }
 
 # --- AI generation --------------------------------------------------------------------
@@ -521,7 +530,80 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
 )
 
 # --- Operations: errors, structured logs, metrics (observability) ---------------------
+# Sentry is on when SENTRY_DSN is set, in every process that loads these settings (web,
+# worker, beat); events are scrubbed of secrets and carry no personal data (observability.sentry).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", default="")
+SENTRY_RELEASE = env("SENTRY_RELEASE", default="")  # empty: the git commit if .git is present, else the version
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+if SENTRY_DSN:
+    from observability.sentry import release_detect, sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        release=SENTRY_RELEASE or release_detect(BASE_DIR),
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    )
+# Logs: "json" or "plain"; empty means plain while DEBUG is on (make run) and JSON otherwise.
+# Every line carries the request id (X-Request-ID), also in the Celery tasks a request queued.
+LOG_FORMAT = env("LOG_FORMAT", default="")
+# /metrics: open to these addresses or networks (unset: loopback while DEBUG is on, else none),
+# or to `Authorization: Bearer <METRICS_TOKEN>`; anyone else gets 403.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=None)
+# Multi-process metrics: every process writes its figures here and /metrics sums them. The
+# filesystem broker means web and worker share this machine, so the embedded default uses var/.
+PROMETHEUS_MULTIPROC_DIR = env(
+    "PROMETHEUS_MULTIPROC_DIR",
+    default=str(VAR_DIR / "prometheus") if CELERY_BROKER_URL == "filesystem://" else "",
+)
+if PROMETHEUS_MULTIPROC_DIR:
+    import os
+
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = PROMETHEUS_MULTIPROC_DIR  # prometheus_client reads it, in every process
 
 # --- Operations: staff analytics (analytics) ------------------------------------------
+# Staff charts under /admin/analytics/. Credit revenue is shown in USD beside provider cost:
+# IDR amounts are divided by this rate (IDR for one US dollar; update it now and then).
+ANALYTICS_IDR_PER_USD = env.float("ANALYTICS_IDR_PER_USD", default=16_300.0)  # checked: analytics.E001
+ANALYTICS_DEFAULT_RANGE_DAYS = env.int("ANALYTICS_DEFAULT_RANGE_DAYS", default=30)
+ANALYTICS_MAX_RANGE_DAYS = env.int("ANALYTICS_MAX_RANGE_DAYS", default=366)  # bounds every query's scan
+ANALYTICS_TOP_ORGANIZATIONS = env.int("ANALYTICS_TOP_ORGANIZATIONS", default=10)
+ANALYTICS_SORT_MEMORY_MB = env.int("ANALYTICS_SORT_MEMORY_MB", default=64)  # work_mem of the p95 query
+# The analytics indexes are covering (INCLUDE) on PostgreSQL; SQLite (the embedded default)
+# builds them without the extra columns, which is fine there: don't warn about it.
+SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "models.W040", "models.W039"]
+# Daily rollups (analytics/services.py): every ANALYTICS_ROLLUP_MINUTES the beat task
+# recomputes the last ANALYTICS_ROLLUP_RECENT_DAYS closed days (refunds come within a job's
+# deadline, an hour at most) and any older day with a new refund. A day is closed once it
+# ended ANALYTICS_ROLLUP_COMMIT_SLACK_SECONDS ago. History: `manage.py analytics_rollup --since`.
+ANALYTICS_ROLLUP_MINUTES = env.int("ANALYTICS_ROLLUP_MINUTES", default=10)
+ANALYTICS_ROLLUP_RECENT_DAYS = env.int("ANALYTICS_ROLLUP_RECENT_DAYS", default=3)
+ANALYTICS_ROLLUP_COMMIT_SLACK_SECONDS = env.int("ANALYTICS_ROLLUP_COMMIT_SLACK_SECONDS", default=300)
+CELERY_BEAT_SCHEDULE["analytics-rollup"] = {
+    "task": "analytics.tasks.analytics_rollup",
+    "schedule": 60 * ANALYTICS_ROLLUP_MINUTES,
+}
 
 # --- Operations: abuse detection, suspension, staff audit trail (abuse, audit) --------
+# abuse.tasks.abuse_scan runs every ABUSE_SCAN_MINUTES; each rule looks back over its own
+# window. A hit opens one flag per rule and subject (emailed to STAFF_ALERT_EMAILS or ADMINS,
+# and sent to Sentry); staff resolve flags and suspend organizations in the admin.
+ABUSE_SCAN_MINUTES = env.int("ABUSE_SCAN_MINUTES", default=15)
+# Generation burst: a user's generations in the window > MULTIPLE x their tier's daily limit
+# spread over the window, and > MIN_GENERATIONS.
+ABUSE_BURST_WINDOW_MINUTES = env.int("ABUSE_BURST_WINDOW_MINUTES", default=60)
+ABUSE_BURST_MULTIPLE = env.float("ABUSE_BURST_MULTIPLE", default=10.0)
+ABUSE_BURST_MIN_GENERATIONS = env.int("ABUSE_BURST_MIN_GENERATIONS", default=20)
+# Failed payments: at least MAX orders of one organization failed or expired in the window.
+ABUSE_FAILED_PAYMENTS_WINDOW_HOURS = env.int("ABUSE_FAILED_PAYMENTS_WINDOW_HOURS", default=24)
+ABUSE_FAILED_PAYMENTS_MAX = env.int("ABUSE_FAILED_PAYMENTS_MAX", default=5)
+# Signups: at least MAX accounts from one client address (REMOTE_ADDR, or X-Forwarded-For
+# behind TRUSTED_PROXY_COUNT proxies) in the window.
+ABUSE_SIGNUP_IP_WINDOW_MINUTES = env.int("ABUSE_SIGNUP_IP_WINDOW_MINUTES", default=60)
+ABUSE_SIGNUP_IP_MAX = env.int("ABUSE_SIGNUP_IP_MAX", default=5)
+# Safety: at least MAX provider safety refusals of one user's prompts in the window.
+ABUSE_SAFETY_WINDOW_HOURS = env.int("ABUSE_SAFETY_WINDOW_HOURS", default=24)
+ABUSE_SAFETY_REJECTIONS_MAX = env.int("ABUSE_SAFETY_REJECTIONS_MAX", default=5)
+CELERY_BEAT_SCHEDULE["abuse-scan"] = {"task": "abuse.tasks.abuse_scan", "schedule": 60 * ABUSE_SCAN_MINUTES}
