@@ -16,7 +16,7 @@ video; prefork) on that database and Redis, with TRUSTED_PROXY_COUNT=1: each sim
 comes from an address of its own (X-Forwarded-For, as behind a load balancer), so allauth's
 login rate limits stay on. In a timed sign-in phase BENCH_SIGNIN_USERS users (default 100;
 0 = all) sign in through allauth headless (app client, real Argon2 password check); the other
-users' app sessions are opened in-process (an Argon2 check is ~0.33 s of CPU here: 1,000 of them
+users' app sessions are opened in-process (every sign-in is a full Argon2 check: 1,000 of them
 take minutes). Then locust runs BENCH_USERS users (ramp BENCH_RAMP_SECONDS, run BENCH_SECONDS);
 BENCH_SIGNIN_SHARE of them sign in again over HTTP as they start. Meanwhile the resident memory
 (VmRSS) of every gunicorn and Celery process and their children (ffmpeg) is sampled every
@@ -56,8 +56,8 @@ GUNICORN_WORKERS = os.environ.get("BENCH_GUNICORN_WORKERS", "4")
 GUNICORN_THREADS = os.environ.get("BENCH_GUNICORN_THREADS", "4")
 CELERY_CONCURRENCY = os.environ.get("BENCH_CELERY_CONCURRENCY", "2")
 SIGNIN_CONCURRENCY = int(os.environ.get("BENCH_SIGNIN_CONCURRENCY", "4"))
-# Users who sign in over HTTP in the sign-in phase (0 = everyone): each sign-in is ~0.33 s of Argon2
-# CPU here, so everyone takes 3+ minutes on an idle 2-core machine. The others' sessions are opened
+# Users who sign in over HTTP in the sign-in phase (0 = everyone): each sign-in is a full Argon2
+# check, so everyone takes minutes on a 2-core machine. The others' sessions are opened
 # in-process (open_sessions).
 SIGNIN_USERS = int(os.environ.get("BENCH_SIGNIN_USERS", "100")) or USERS
 SETUP_THREADS = int(os.environ.get("BENCH_SETUP_THREADS", "8"))
@@ -657,7 +657,7 @@ def main() -> int:  # noqa: C901, PLR0912, PLR0915 - one script, top to bottom
     print(f"  p95 < {P95_TARGET_MS} ms, non-generation endpoints (sign-in apart): {non_generation_p95}")
     if SIGN_IN in by_name:
         signin_p95 = percentile(sorted(r[3] for r in by_name[SIGN_IN]), 0.95)
-        print(f"      sign-in p95 {signin_p95:.0f} ms (an Argon2 check is ~0.33 s of CPU by itself here)")
+        print(f"      sign-in p95 {signin_p95:.0f} ms (each is a full Argon2 password check)")
     print(f"  audit clean: {'met' if audit_clean else 'NOT MET'}")
     print(
         f"  web worker < {WEB_RSS_TARGET_MB} MB: {'met' if mb(web_peak) < WEB_RSS_TARGET_MB else 'NOT MET'} "
