@@ -20,6 +20,8 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from billing.emails import idr_format
+
 from . import charts, selectors
 from .forms import PeriodForm
 from .selectors import Period
@@ -52,59 +54,52 @@ def _daily_table(series: selectors.DailySeries, fmt) -> tuple[list[str], list[li
     return headers, rows
 
 
-def credits_section(period: Period) -> Section:
-    spent = selectors.credits_spent_per_day(period=period)
-    legend = charts.colours_for(list(spent.series))
-    headers, rows = _daily_table(spent, charts.integer)
+def _daily_section(
+    *, slug: str, title: str, daily: selectors.DailySeries, y_label: str, total_label: str, fmt, note: str
+) -> Section:
+    """A stacked bar per day, the totals per series, and the days as a table."""
+    legend = charts.colours_for(list(daily.series))
+    headers, rows = _daily_table(daily, charts.integer)
     return Section(
-        slug="credits",
-        title=_("Credits spent per day by feature"),
+        slug=slug,
+        title=title,
         charts=[
             charts.stacked_bars(
-                days=spent.days,
-                series=spent.series,
-                legend=legend,
-                title=_("Credits spent per day by feature"),
-                y_label=_("Credits"),
+                days=daily.days, series=daily.series, legend=legend, title=title, y_label=y_label, value_format=fmt
             )
         ],
         legend=legend,
-        figures=[(_("Credits spent"), charts.integer(spent.total()))]
-        + [(name, charts.integer(spent.total(name))) for name in spent.series],
+        figures=[(total_label, fmt(daily.total()))] + [(name, fmt(daily.total(name))) for name in daily.series],
         headers=headers,
         rows=rows,
-        notes=[
-            _(
-                "From the credits ledger: usage rows (charges) on the day they were charged, less the ones "
-                "refunded since (failed generations). Cache hits cost nothing and do not appear."
-            )
-        ],
+        notes=[note],
+    )
+
+
+def credits_section(period: Period) -> Section:
+    return _daily_section(
+        slug="credits",
+        title=_("Credits spent per day by feature"),
+        daily=selectors.credits_spent_per_day(period=period),
+        y_label=_("Credits"),
+        total_label=_("Credits spent"),
+        fmt=charts.integer,
+        note=_(
+            "From the credits ledger: usage rows (charges) on the day they were charged, less the ones "
+            "refunded since (failed generations). Cache hits cost nothing and do not appear."
+        ),
     )
 
 
 def revenue_section(period: Period) -> Section:
-    revenue = selectors.revenue_per_day(period=period)
-    legend = charts.colours_for(list(revenue.series))
-    headers, rows = _daily_table(revenue, charts.integer)
-    return Section(
+    return _daily_section(
         slug="revenue",
         title=_("Revenue per day by gateway (IDR)"),
-        charts=[
-            charts.stacked_bars(
-                days=revenue.days,
-                series=revenue.series,
-                legend=legend,
-                title=_("Revenue per day by gateway (IDR)"),
-                y_label=_("IDR"),
-                value_format=lambda v: f"Rp {v:,.0f}",
-            )
-        ],
-        legend=legend,
-        figures=[(_("Revenue"), f"Rp {revenue.total():,.0f}")]
-        + [(name, f"Rp {revenue.total(name):,.0f}") for name in revenue.series],
-        headers=headers,
-        rows=rows,
-        notes=[_("Orders with status paid, on the day they were paid. Orders refunded later are left out.")],
+        daily=selectors.revenue_per_day(period=period),
+        y_label=_("IDR"),
+        total_label=_("Revenue"),
+        fmt=idr_format,
+        note=_("Orders with status paid, on the day they were paid. Orders refunded later are left out."),
     )
 
 
