@@ -168,9 +168,10 @@ CELERY_BEAT_SCHEDULE: dict = {
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# Django's and allauth's, reading the signed-in user through the cache (accounts/backends.py).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "accounts.backends.ModelBackend",
+    "accounts.backends.AuthenticationBackend",
 ]
 PASSWORD_HASHERS = [
     "accounts.hashers.ModoArgon2PasswordHasher",  # OWASP's Argon2id parameters (see the module)
