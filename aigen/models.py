@@ -34,7 +34,10 @@ class GenerationJob(TimeStampedModel):
         PREMIUM = "premium", _("Premium")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
+    # No index of its own: (organization, created_at) below serves every lookup by organization.
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     kind = models.CharField(max_length=8, choices=Kind.choices)
     quality = models.CharField(max_length=8, choices=Quality.choices)
@@ -86,7 +89,10 @@ class AIUsageLog(models.Model):
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed")
 
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    # No index of its own: (organization, created_at) below serves every lookup by organization.
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     job = models.ForeignKey(GenerationJob, on_delete=models.SET_NULL, null=True, blank=True, related_name="usage")
     endpoint = models.CharField(max_length=40)
