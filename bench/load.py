@@ -11,8 +11,9 @@ applied by `billing.services.order_status_apply`, which grants the plan's 1,000 
 given BENCH_START_CREDITS more through `credits.services.credits_grant`. The Pro plan's rate
 limit (500 AI requests per user per day) is the one the server enforces: no setting is changed.
 
-Then it starts gunicorn (`modo.wsgi`, gthread) and a Celery worker (queues default, images,
-video; prefork) on that database and Redis, with TRUSTED_PROXY_COUNT=1: each simulated user
+Then it starts gunicorn (`modo.wsgi`, gthread) and the Celery workers, one pool per queue group as
+the README's "Scaling out" says (BENCH_CELERY_POOLS, default `default,images:2 video:1`: video
+encodes never hold up image jobs), on that database and Redis, with TRUSTED_PROXY_COUNT=1: each simulated user
 comes from an address of its own (X-Forwarded-For, as behind a load balancer), so allauth's
 login rate limits stay on. In a timed sign-in phase BENCH_SIGNIN_USERS users (default 100;
 0 = all) sign in through allauth headless (app client, real Argon2 password check); the other
@@ -54,7 +55,10 @@ DRAIN_SECONDS = float(os.environ.get("BENCH_DRAIN_SECONDS", "60"))
 PORT = int(os.environ.get("BENCH_PORT", "8767"))
 GUNICORN_WORKERS = os.environ.get("BENCH_GUNICORN_WORKERS", "4")
 GUNICORN_THREADS = os.environ.get("BENCH_GUNICORN_THREADS", "4")
-CELERY_CONCURRENCY = os.environ.get("BENCH_CELERY_CONCURRENCY", "2")
+# Celery pools: "queues:processes" separated by spaces; one worker process tree each.
+CELERY_POOLS = [
+    tuple(pool.split(":")) for pool in os.environ.get("BENCH_CELERY_POOLS", "default,images:2 video:1").split()
+]
 SIGNIN_CONCURRENCY = int(os.environ.get("BENCH_SIGNIN_CONCURRENCY", "4"))
 # Users who sign in over HTTP in the sign-in phase (0 = everyone): each sign-in is a full Argon2
 # check, so everyone takes minutes on a 2-core machine. The others' sessions are opened
@@ -180,13 +184,13 @@ def open_sessions(emails: list[str]) -> list[str]:
     for email in emails:
         request = RequestFactory().post("/api/auth/app/v1/auth/login")
         request.session = new_session()
-        login(request, users[email], backend="allauth.account.auth_backends.AuthenticationBackend")
+        login(request, users[email], backend="accounts.backends.AuthenticationBackend")
         request.session.save()
         tokens.append(request.session.session_key)
     return tokens
 
 
-def start_servers(env: dict) -> tuple[subprocess.Popen, subprocess.Popen]:
+def start_servers(env: dict) -> tuple[subprocess.Popen, list[subprocess.Popen]]:
     OUT.mkdir(parents=True, exist_ok=True)
     gunicorn = subprocess.Popen(  # noqa: S603
         [
@@ -210,30 +214,35 @@ def start_servers(env: dict) -> tuple[subprocess.Popen, subprocess.Popen]:
         stdout=open(OUT / "gunicorn.log", "w"),  # noqa: SIM115
         stderr=subprocess.STDOUT,
     )
-    worker = subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "modo",
-            "worker",
-            "-Q",
-            "default,images,video",
-            "--concurrency",
-            CELERY_CONCURRENCY,
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel=WARNING",
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=open(OUT / "worker.log", "w"),  # noqa: SIM115
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    return gunicorn, worker
+    workers = [
+        subprocess.Popen(  # noqa: S603
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "modo",
+                "worker",
+                "-Q",
+                queues,
+                "--concurrency",
+                processes,
+                "--hostname",
+                f"bench-{queues.replace(',', '-')}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel=WARNING",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=open(OUT / f"worker-{queues.replace(',', '-')}.log", "w"),  # noqa: SIM115
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        for queues, processes in CELERY_POOLS
+    ]
+    return gunicorn, workers
 
 
 def wait_until_ready() -> None:
@@ -269,9 +278,9 @@ class MemorySampler(threading.Thread):
     """Every 0.5 s: VmRSS of each gunicorn worker and each Celery process, and the peak so far
     (VmHWM) of their children (ffmpeg under a Celery pool process), kept per process and phase."""
 
-    def __init__(self, gunicorn_pid: int, worker_pid: int):
+    def __init__(self, gunicorn_pid: int, worker_pids: list[int]):
         super().__init__(daemon=True)
-        self.gunicorn_pid, self.worker_pid = gunicorn_pid, worker_pid
+        self.gunicorn_pid, self.worker_pids = gunicorn_pid, worker_pids
         self.phase = "setup"
         self.peaks: dict[tuple[str, int], dict[str, int]] = {}  # (role, pid) -> phase -> peak bytes
         self.tree_peaks: dict[int, dict[str, int]] = {}  # Celery process with its children
@@ -285,7 +294,7 @@ class MemorySampler(threading.Thread):
         found = []
         for root_pid, role, child_role in (
             (self.gunicorn_pid, "gunicorn master", "gunicorn worker"),
-            (self.worker_pid, "celery main", "celery pool"),
+            *((pid, "celery main", "celery pool") for pid in self.worker_pids),
         ):
             try:
                 root = psutil.Process(root_pid)
@@ -500,11 +509,11 @@ def main() -> int:  # noqa: C901, PLR0912, PLR0915 - one script, top to bottom
     print(f"{USERS} paying users ready in {time.perf_counter() - setup_started:.0f} s", flush=True)
 
     env = {**os.environ, **SERVER_ENV, "PYTHONPATH": str(ROOT)}
-    gunicorn, worker = start_servers(env)
+    gunicorn, workers = start_servers(env)
     sampler = None
     try:
         wait_until_ready()
-        sampler = MemorySampler(gunicorn.pid, worker.pid)
+        sampler = MemorySampler(gunicorn.pid, [worker.pid for worker in workers])
         sampler.start()
         time.sleep(2)  # the Celery pool forks its children
 
@@ -541,7 +550,8 @@ def main() -> int:  # noqa: C901, PLR0912, PLR0915 - one script, top to bottom
     finally:
         if sampler is not None:
             sampler.stopped.set()
-        stop(worker, group=True)
+        for worker in workers:
+            stop(worker, group=True)
         stop(gunicorn)
     jobs = job_counts()
 
@@ -562,7 +572,8 @@ def main() -> int:  # noqa: C901, PLR0912, PLR0915 - one script, top to bottom
 
     print()
     print(f"machine: {os.cpu_count()} cores; gunicorn gthread {GUNICORN_WORKERS} workers x {GUNICORN_THREADS} threads;")
-    print(f"celery prefork x {CELERY_CONCURRENCY} on queues default, images, video; locust exit code {locust_code}")
+    pools = ", ".join(f"{queues} x {processes}" for queues, processes in CELERY_POOLS)
+    print(f"celery prefork pools (queues x processes): {pools}; locust exit code {locust_code}")
     print(f"load average at start {load_before[0]:.2f}, at end {load_after[0]:.2f}, peak 1-min {sampler.max_load:.2f}")
     ordered = sorted(signin_times)
     signed_in = len(signin_times) - len(signin_errors)
