@@ -238,11 +238,14 @@ def generation_jobs_sweep_stuck() -> int:
 # --- Usage log and storage ------------------------------------------------------------
 
 
-def _usage_rows(*, job: GenerationJob | None, organization, user, endpoint: str, calls: list[_Call], credits: int):
+def _usage_rows(
+    *, job: GenerationJob | None, organization_id, user_id, endpoint: str, calls: list[_Call], credits: int
+):
+    # By id: a worker's job holds only the ids, and the rows need nothing else.
     return [
         AIUsageLog(
-            organization=organization,
-            user=user,
+            organization_id=organization_id,
+            user_id=user_id,
             job=job,
             endpoint=endpoint,
             provider=call.provider,
@@ -268,7 +271,14 @@ def _usage_insert(rows: list[AIUsageLog]) -> None:
 
 def _usage_write(*, job: GenerationJob | None, organization, user, endpoint: str, calls: list[_Call], credits: int):
     _usage_insert(
-        _usage_rows(job=job, organization=organization, user=user, endpoint=endpoint, calls=calls, credits=credits)
+        _usage_rows(
+            job=job,
+            organization_id=organization.pk,
+            user_id=user.pk if user is not None else None,
+            endpoint=endpoint,
+            calls=calls,
+            credits=credits,
+        )
     )
 
 
@@ -411,7 +421,12 @@ def story_generate(
             output_file=path,
             provider=provider,
             usage=_usage_rows(
-                job=job, organization=organization, user=user, endpoint="generate-story", calls=calls, credits=credits
+                job=job,
+                organization_id=organization.pk,
+                user_id=user.pk,
+                endpoint="generate-story",
+                calls=calls,
+                credits=credits,
             ),
         )
     except (ProviderError, InvalidStory, OSError) as error:
@@ -525,6 +540,17 @@ def generation_job_execute(*, job_id: uuid.UUID) -> GenerationJob | None:
     chain = provider_chain(f"{job.kind}:{job.quality}")
     calls: list[_Call] = []
     last_error: ProviderError | None = None
+
+    def usage() -> list[AIUsageLog]:
+        return _usage_rows(
+            job=job,
+            organization_id=job.organization_id,
+            user_id=job.user_id,
+            endpoint=f"generate-{job.kind}",
+            calls=calls,
+            credits=job.credits_used,
+        )
+
     try:
         for provider in chain:
             call = _call(provider)
@@ -546,23 +572,20 @@ def generation_job_execute(*, job_id: uuid.UUID) -> GenerationJob | None:
                 continue
             calls.append(_call_end(call, cost=provider.config.cost_usd))
             path = output_save(job=job, data=output.data, extension=output.extension)
+            # One commit for the job's outcome and its usage rows: a worker dying after it
+            # leaves no provider call unlogged.
             generation_job_succeed(
                 job=job,
                 result={"file": path, "url": default_storage.url(path), "bytes": len(output.data)},
                 output_file=path,
                 provider=provider,
+                usage=usage(),
             )
+            calls.clear()  # logged
             return job
         raise last_error or ProviderError("aigen", "no provider available")
     finally:
-        _usage_write(
-            job=job,
-            organization=job.organization,
-            user=job.user,
-            endpoint=f"generate-{job.kind}",
-            calls=calls,
-            credits=job.credits_used,
-        )
+        _usage_insert(usage())  # the failed calls of an attempt that did not succeed (none otherwise)
 
 
 def _video_request(job: GenerationJob) -> VideoRequest:
