@@ -135,7 +135,8 @@ def draw_image(prompt: str, size: tuple[int, int]) -> bytes:
         draw.text((width // 30, y), line, fill=(255, 255, 255), font=font)
         y += max(14, height // 16)
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=False)
+    # Fast zlib: zlib's default level spends most of a local image's time on a few KB.
+    image.save(out, format="PNG", compress_level=1)
     return out.getvalue()
 
 
