@@ -15,10 +15,11 @@ def generation_job_get_for_organization(*, organization: Organization, job_id) -
         key = uuid.UUID(str(job_id))
     except ValueError:
         raise NotFound(_("Job not found.")) from None
-    job = GenerationJob.objects.filter(pk=key, organization_id=organization.pk).first()
-    if job is None:
-        raise NotFound(_("Job not found."))
-    return job
+    try:
+        # get(), not first(): no ORDER BY to compile for a primary-key read (jobs are polled).
+        return GenerationJob.objects.get(pk=key, organization_id=organization.pk)
+    except GenerationJob.DoesNotExist:
+        raise NotFound(_("Job not found.")) from None
 
 
 def image_files_of_jobs(*, organization: Organization, job_ids: list) -> list[str]:
