@@ -322,6 +322,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Only through the root's handler: Django's own console handler (DEBUG on) would print
+        # every django.* line a second time.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "WARNING"},
         # observability's access log replaces runserver's own request lines.
         "django.server": {"level": "WARNING"},
