@@ -150,3 +150,22 @@ def test_the_request_id_reaches_the_worker_log_of_the_task_it_queued(owner_api, 
     assert finished[0]["request_id"] == "trace-me-4242"
     assert finished[0]["task"] == "aigen.tasks.image_generate" and finished[0]["state"] == "SUCCESS"
     assert GenerationJob.objects.get(pk=job_id).status == "succeeded"
+
+
+DEBUG_CONSOLE = """
+from django.test import Client
+Client(HTTP_HOST="localhost").get("/api/no-such-thing-here")
+"""
+
+
+def test_with_debug_on_a_django_warning_is_printed_once():
+    # The developer's console (make run): Django's own handler would print it a second time.
+    env = {**worker_env(), "DJANGO_SETTINGS_MODULE": "modo.settings.local", "DEBUG": "true", "LOG_FORMAT": "plain"}
+    script = "import django; django.setup()\n" + DEBUG_CONSOLE
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+    assert done.returncode == 0, done.stderr
+    warnings = [line for line in done.stderr.splitlines() if "/api/no-such-thing-here" in line]
+    assert len(warnings) == 1, done.stderr
