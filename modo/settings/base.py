@@ -556,6 +556,10 @@ LOG_FORMAT = env("LOG_FORMAT", default="")
 # or to `Authorization: Bearer <METRICS_TOKEN>`; anyone else gets 403.
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=None)
+# A Celery worker on a machine without a web process serves its host's /metrics on this port
+# (0: off), with the same gate (observability/worker_metrics.py).
+METRICS_WORKER_PORT = env.int("METRICS_WORKER_PORT", default=0)
+METRICS_WORKER_ADDRESS = env("METRICS_WORKER_ADDRESS", default="0.0.0.0")  # noqa: S104 - gated, see above
 # Multi-process metrics: every process writes its figures here and /metrics sums them. The
 # filesystem broker means web and worker share this machine, so the embedded default uses var/.
 PROMETHEUS_MULTIPROC_DIR = env(
