@@ -17,7 +17,7 @@ from accounts.models import Organization
 class Tier:
     """The plan an organization is on, as the AI rate limiter and /api/me need it."""
 
-    code: str  # trial | premium | pro | unlimited
+    code: str  # trial | premium | pro | unlimited | credits (bought packs, no plan)
     daily_limit: int  # AI requests per user per 24 h
     paid: bool
 

@@ -125,4 +125,25 @@ def test_a_bought_credit_pack_lifts_the_trial_generation_limit_at_once(organizat
     pay(organization, "pack:credits-100")
 
     assert trial_exempt(organization=organization) is True
-    assert organization_tier(organization).code == "trial"  # no plan was bought: the trial's daily limit
+    tier = organization_tier(organization)  # no plan was bought: the entry plan's daily limit
+    assert (tier.code, tier.daily_limit) == ("credits", Plan.objects.get(code="premium").daily_limit)
+
+
+@pytest.mark.django_db
+def test_a_pack_buyer_generates_past_the_trials_two_requests_a_day(owner_api, owner, organization, client, settings):
+    settings.TRIAL_DAILY_REQUESTS = 2  # DESIGN's trial
+    settings.AI_PROVIDER_KEYS = {name: "" for name in settings.AI_PROVIDER_KEYS}  # the local provider
+    pay(organization, "pack:credits-100")
+
+    answers = [
+        owner_api.post("/api/ai/generate-story", {"premise": f"A kite, take {i}"}, format="json") for i in range(3)
+    ]
+
+    assert [answer.status_code for answer in answers] == [200, 200, 200]
+    assert answers[-1]["X-RateLimit-Limit"] == "100"
+    assert answers[-1]["X-RateLimit-Remaining"] == "97"
+    client.force_login(owner)
+    session = client.session
+    session["organization_id"] = str(organization.pk)  # the organization that bought the pack
+    session.save()
+    assert "<dd>100</dd>" in client.get("/billing/").content.decode()  # what the billing page says
