@@ -38,9 +38,11 @@ run: migrate
 	@mkdir -p var
 	@$(PY) manage.py seed_demo
 	@echo "MODO runs at http://$(HOST):$(PORT)/  (Ctrl-C stops the web server and the worker)"
-	@trap 'kill 0' INT TERM EXIT; \
+# On the way out the worker's main process alone is told to stop (a warm shutdown stops its
+# pool and beat): signalling its pool children too can leave it hung on their queue lock.
+	@trap 'trap - INT TERM EXIT; kill $$worker 2>/dev/null; wait $$worker' INT TERM EXIT; \
 	$(VENV)/bin/celery -A modo worker -B -Q default,images,video --concurrency 2 \
-		--schedule var/celerybeat-schedule --loglevel INFO --logfile var/worker.log & \
+		--schedule var/celerybeat-schedule --loglevel INFO --logfile var/worker.log & worker=$$!; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 worker: install
