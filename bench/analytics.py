@@ -31,10 +31,11 @@ import time
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.benchdb import recreate_database  # noqa: E402
 
 BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/modo_bench_analytics")
 ORGANIZATIONS = int(os.environ.get("BENCH_ORGANIZATIONS", "1000"))
@@ -51,19 +52,9 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "modo.settings.test"
 
 import psycopg  # noqa: E402
 
-
-def recreate_database() -> None:
-    parts = urlsplit(BENCH_URL)
-    name = parts.path.lstrip("/")
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
 REUSE = os.environ.get("BENCH_REUSE") == "1"  # measure again on the rows of the last run
 if not REUSE:
-    recreate_database()
+    recreate_database(BENCH_URL)
 
 import django  # noqa: E402
 

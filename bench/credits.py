@@ -25,10 +25,11 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.benchdb import recreate_database  # noqa: E402
 
 BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/modo_bench")
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
@@ -41,17 +42,7 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "modo.settings.test"
 
 import psycopg  # noqa: E402
 
-
-def recreate_database() -> None:
-    parts = urlsplit(BENCH_URL)
-    name = parts.path.lstrip("/")
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-recreate_database()
+recreate_database(BENCH_URL)
 
 import django  # noqa: E402
 from django.conf import settings  # noqa: E402

@@ -27,10 +27,11 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.benchdb import recreate_database  # noqa: E402
 
 BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/modo_bench_ai")
 BENCH_REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
@@ -90,16 +91,6 @@ if os.environ.get("BENCH_SERVER") == "1":
 
 
 # --- The client side -----------------------------------------------------------------
-
-
-def recreate_database() -> None:
-    import psycopg
-
-    parts = urlsplit(BENCH_URL)
-    name = parts.path.lstrip("/")
-    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def setup_django():
@@ -323,7 +314,7 @@ def audit() -> tuple[bool, int, int]:
 
 
 def main() -> int:
-    recreate_database()
+    recreate_database(BENCH_URL)
     setup_django()
     from django.core.cache import cache
     from django.core.management import call_command

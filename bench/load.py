@@ -39,12 +39,13 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.benchdb import recreate_database  # noqa: E402
 
 BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/modo_bench_load")
 BENCH_REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
@@ -106,16 +107,6 @@ def address_of(index: int) -> str:
 
 
 # --- Setup ----------------------------------------------------------------------------
-
-
-def recreate_database() -> None:
-    import psycopg
-
-    parts = urlsplit(BENCH_URL)
-    name = parts.path.lstrip("/")
-    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def flush_redis() -> None:
@@ -494,7 +485,7 @@ def ledger_checks() -> tuple[int, int, int, int]:
 
 def main() -> int:  # noqa: C901, PLR0912, PLR0915 - one script, top to bottom
     print(f"load benchmark: {USERS} users, ramp {RAMP_SECONDS:.0f} s, run {SECONDS} s; setting up ...", flush=True)
-    recreate_database()
+    recreate_database(BENCH_URL)
     flush_redis()
     setup_django()
     from django.core.management import call_command
