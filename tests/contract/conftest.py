@@ -11,6 +11,8 @@ from accounts.models import Invitation, User
 from accounts.selectors import membership_default
 from billing.services import order_checkout, order_status_apply
 
+from ..ai_fixtures import offline_ai
+
 APP_AUTH = "/api/auth/app/v1/auth"
 EMAIL = "contract@example.com"
 
@@ -31,14 +33,7 @@ class ContractAccount:
 @pytest.fixture
 def media_small(settings, tmp_path):
     """Local provider only, tiny images and videos, quick retries, files in a temporary folder."""
-    settings.AI_PROVIDER_KEYS = {name: "" for name in settings.AI_PROVIDER_KEYS}
-    settings.AI_LOCAL_IMAGE_SIZE = "96x54"
-    settings.AI_LOCAL_VIDEO_SIZE = "96x54"
-    settings.AI_LOCAL_VIDEO_SECONDS_PER_BEAT = 1.0
-    settings.AI_LOCAL_VIDEO_FPS = 8
-    settings.AI_PROVIDER_BACKOFF_SECONDS = 0.01
-    settings.AI_TASK_BACKOFF_SECONDS = 0.01
-    settings.MEDIA_ROOT = str(tmp_path / "media")
+    offline_ai(settings, tmp_path / "media")
 
 
 def _ok(response, status: int = 200) -> dict:

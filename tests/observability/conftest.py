@@ -1,40 +1,17 @@
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from credits.hooks import register_paid_plan_check, unregister_paid_plan_check
-
-from ..credits.balances import fund
+from ..ai_fixtures import funded, offline_ai, paid  # noqa: F401
 
 METRICS_TOKEN = "metrics-token-for-tests"
 
 
 @pytest.fixture(autouse=True)
 def _offline_ai(settings, tmp_path):
-    """Every generation on the offline `local` provider, tiny media, isolated files."""
-    settings.AI_PROVIDER_KEYS = {name: "" for name in settings.AI_PROVIDER_KEYS}
-    settings.AI_LOCAL_IMAGE_SIZE = "96x54"
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.TRIAL_DAILY_REQUESTS = 100
+    """Every generation on the offline `local` provider; /metrics answers the test token only."""
+    offline_ai(settings, tmp_path / "media")
     settings.METRICS_TOKEN = METRICS_TOKEN
     settings.METRICS_ALLOWED_IPS = []
-
-
-@pytest.fixture
-def funded(organization):
-    fund(organization, main=1000)
-    return organization
-
-
-@pytest.fixture
-def paid(organization):
-    """The organization is on a paid plan (no trial slots involved)."""
-
-    def check(org):
-        return org.pk == organization.pk
-
-    register_paid_plan_check(check)
-    yield organization
-    unregister_paid_plan_check(check)
 
 
 def scrape(client) -> dict:
