@@ -238,14 +238,12 @@ def generation_jobs_sweep_stuck() -> int:
 # --- Usage log and storage ------------------------------------------------------------
 
 
-def _usage_rows(
-    *, job: GenerationJob | None, organization_id, user_id, endpoint: str, calls: list[_Call], credits: int
-):
-    # By id: a worker's job holds only the ids, and the rows need nothing else.
+def _usage_rows(*, job: GenerationJob, endpoint: str, calls: list[_Call], credits: int) -> list[AIUsageLog]:
+    # The job's ids: a worker's job has not loaded its organization or user, and needs not.
     return [
         AIUsageLog(
-            organization_id=organization_id,
-            user_id=user_id,
+            organization_id=job.organization_id,
+            user_id=job.user_id,
             job=job,
             endpoint=endpoint,
             provider=call.provider,
@@ -267,19 +265,6 @@ def _usage_insert(rows: list[AIUsageLog]) -> None:
         rows[0].save(force_insert=True)  # no bulk machinery for the usual single row
     elif rows:
         AIUsageLog.objects.bulk_create(rows)
-
-
-def _usage_write(*, job: GenerationJob | None, organization, user, endpoint: str, calls: list[_Call], credits: int):
-    _usage_insert(
-        _usage_rows(
-            job=job,
-            organization_id=organization.pk,
-            user_id=user.pk if user is not None else None,
-            endpoint=endpoint,
-            calls=calls,
-            credits=credits,
-        )
-    )
 
 
 # --- The story's success in one statement (PostgreSQL) ----------------------------------
@@ -420,18 +405,11 @@ def story_generate(
             result=story,
             output_file=path,
             provider=provider,
-            usage=_usage_rows(
-                job=job,
-                organization_id=organization.pk,
-                user_id=user.pk,
-                endpoint="generate-story",
-                calls=calls,
-                credits=credits,
-            ),
+            usage=_usage_rows(job=job, endpoint="generate-story", calls=calls, credits=credits),
         )
     except (ProviderError, InvalidStory, OSError) as error:
         generation_job_fail(job_id=job.pk, error=str(error))
-        _usage_write(job=job, organization=organization, user=user, endpoint="generate-story", calls=calls, credits=0)
+        _usage_insert(_usage_rows(job=job, endpoint="generate-story", calls=calls, credits=0))
         raise GenerationFailed(
             _("The story could not be generated; your credits were refunded."),
             job_id=str(job.pk),
@@ -542,14 +520,7 @@ def generation_job_execute(*, job_id: uuid.UUID) -> GenerationJob | None:
     last_error: ProviderError | None = None
 
     def usage() -> list[AIUsageLog]:
-        return _usage_rows(
-            job=job,
-            organization_id=job.organization_id,
-            user_id=job.user_id,
-            endpoint=f"generate-{job.kind}",
-            calls=calls,
-            credits=job.credits_used,
-        )
+        return _usage_rows(job=job, endpoint=f"generate-{job.kind}", calls=calls, credits=job.credits_used)
 
     try:
         for provider in chain:
