@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
-from core.sql import insert_parts, saved
+from core.sql import bound_cursor, insert_parts, saved
 from credits.hooks import Tier
 from credits.models import CreditTransaction
 from credits.selectors import credits_summary_get, trial_exempt
@@ -289,7 +289,7 @@ def _succeed_in_one_statement(job_id, values: dict, usage: list[AIUsageLog]) -> 
         values_sql = ", ".join(f"({row.placeholders})" for row in rows)
         sql += f", logged AS (INSERT INTO {rows[0].table} ({rows[0].columns}) VALUES {values_sql})"  # noqa: S608
         params += [param for row in rows for param in row.params]
-    with db.cursor() as cursor:
+    with bound_cursor(db) as cursor:
         cursor.execute(sql + " SELECT count(*) FROM done", params)  # noqa: S608
         updated = cursor.fetchone()[0]
     for row in usage:

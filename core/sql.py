@@ -6,6 +6,7 @@ stays in step with the model (a new column is in it without anyone editing SQL).
 """
 
 import functools
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import connections, models
@@ -72,6 +73,43 @@ def cast_type(field: models.Field, connection) -> str:
     column's own assignment cast refuses it, as an ORM insert does."""
     cast = field.cast_db_type(connection)
     return cast.split("(", 1)[0] if cast.startswith("varchar") else cast
+
+
+@contextmanager
+def bound_cursor(db):
+    """A cursor on `db` that sends the parameters apart from the statement (server-side binding).
+
+    Django's PostgreSQL connection binds client-side: psycopg quotes every value into the
+    statement's text in Python (~4 % of a story's CPU for its two statements of ~75 values),
+    and PostgreSQL parses and plans the text on every call. A statement written for this
+    cursor (placeholders where PostgreSQL can type them, casts elsewhere) is sent apart from
+    its values and, with DATABASE_PREPARED_STATEMENTS on (settings), prepared once per
+    connection. Same connection and transaction; Django's wrappers (query logging,
+    execute_wrapper) still apply. Other databases get their usual cursor.
+    """
+    if db.vendor != "postgresql":
+        with db.cursor() as cursor:
+            yield cursor
+        return
+    db.ensure_connection()
+    with db.wrap_database_errors:
+        raw = _server_binding_cursor_class()(db.connection)
+    with db._prepare_cursor(raw) as cursor:  # Django's own wrapping of a new cursor
+        yield cursor
+
+
+@functools.cache
+def _server_binding_cursor_class():
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparingCursor(ServerBindingCursor):
+        def _send_query_prepared(self, name, pgq, **kwargs):
+            # psycopg leaves the cursor's query unset when it runs a prepared statement; Django's
+            # query log (DEBUG, CaptureQueriesContext) reads it, and would show None.
+            self._query = pgq
+            super()._send_query_prepared(name, pgq, **kwargs)
+
+    return PreparingCursor
 
 
 def saved(instance: models.Model, connection) -> models.Model:

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
 from core.errors import Forbidden, NotFound, ValidationFailed
-from core.sql import cast_type, insert_parts, saved
+from core.sql import bound_cursor, cast_type, insert_parts, saved
 from observability import metrics
 
 from .errors import NoCredits, TrialLimitReached
@@ -485,7 +485,7 @@ def _charge_in_one_statement(
         row = insert_parts(with_row, db, cast=True)
         sql += f", attached AS (INSERT INTO {row.table} ({row.columns}) SELECT {row.placeholders} FROM ledger)"  # noqa: S608
         params += row.params
-    with db.cursor() as cursor:
+    with bound_cursor(db) as cursor:
         cursor.execute(sql + statement.tail, params)
         found = cursor.fetchone()
     if found is None:

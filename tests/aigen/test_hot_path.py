@@ -104,9 +104,47 @@ def test_a_generation_takes_2_statements_once_the_membership_is_cached(owner_api
     # (owner_api authenticates without a session: the user is not read.) The charge with its
     # job, and the success with its usage row: one statement each.
     assert len(queries) == 2, [q["sql"][:80] for q in queries]
+    # Both are prepared statements by now, still shown in Django's query log.
+    assert [q["sql"].split()[:2] for q in queries] == [["WITH", "locked"], ["WITH", "done"]]
     job = GenerationJob.objects.get(pk=response.json()["job_id"])
     assert job.status == "succeeded"
     assert AIUsageLog.objects.filter(job=job, credits=3, status="succeeded").count() == 1
+
+
+def prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_charge_and_the_success_are_prepared_once_per_connection(owner_api, funded, paid):
+    connection.close()  # a new connection: nothing prepared on it yet
+    for premise in ("one", "two", "three"):
+        assert story(owner_api, premise).status_code == 200
+
+    prepared = prepared_statements()
+    # Each is parsed and planned once, then only executed: the second and third stories
+    # added no statement of their own.
+    assert len(prepared) == 2, prepared
+    assert any(text.startswith("WITH locked AS") for text in prepared)
+    assert any(text.startswith("WITH done AS") for text in prepared)
+    assert GenerationJob.objects.filter(status="succeeded").count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_prepared_statements_can_be_turned_off_for_a_pooler_that_drops_them(owner_api, funded, paid):
+    options = connection.settings_dict["OPTIONS"]
+    saved_threshold = options["prepare_threshold"]
+    options["prepare_threshold"] = None  # what DATABASE_PREPARED_STATEMENTS=false sets
+    connection.close()
+    try:
+        assert story(owner_api, "one").status_code == 200
+        assert story(owner_api, "two").status_code == 200
+        assert prepared_statements() == []
+    finally:
+        options["prepare_threshold"] = saved_threshold
+        connection.close()
 
 
 # --- The cached membership: changes are seen on the next request -----------------------
