@@ -2,13 +2,13 @@
 through gunicorn on PostgreSQL and Redis, beside a bare Django JSON view on the same server.
 
     .venv/bin/python bench/generate.py
-    BENCH_SECONDS=5 BENCH_CONNECTIONS=1,16,64 .venv/bin/python bench/generate.py
+    BENCH_SECONDS=5 BENCH_ROUNDS=3 BENCH_CONNECTIONS=1,16,64 .venv/bin/python bench/generate.py
 
 It drops, creates and migrates `modo_bench_ai` (BENCH_DATABASE_URL), makes one user per
 connection (each with their personal organization and 10,000,000 credits, on a paid plan),
 signs them in through allauth headless (app session tokens), starts gunicorn on this file's
-WSGI app and runs, per connection count, BENCH_SECONDS of the bare view then of
-generate-story. Then it prints requests/s, p50/p99, the ratio, the pipeline's own time at 1
+WSGI app and runs, per connection count, BENCH_ROUNDS rounds of BENCH_SECONDS of the bare
+view then of generate-story. Then it prints requests/s, p50/p99, the ratio, the pipeline's own time at 1
 connection (latency minus the local provider's time), the database and Redis round trips of
 one generation, and audits the ledger. Exit 1 unless every response was correct and the
 audit is clean.
@@ -36,6 +36,9 @@ from bench.benchdb import recreate_database  # noqa: E402
 BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/modo_bench_ai")
 BENCH_REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
+# Bare and story cells alternate this many times per connection count: a machine whose speed
+# drifts (a shared host) then drifts under both, not under one of them.
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CONNECTIONS = [int(n) for n in os.environ.get("BENCH_CONNECTIONS", "1,16,64").split(",")]
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 GUNICORN_WORKERS = os.environ.get("BENCH_GUNICORN_WORKERS", "4")
@@ -246,6 +249,24 @@ def run_cell(kind: str, tokens: list[str], connections: int) -> dict:
         "p99": pct(0.99),
         "ok": len(latencies),
         "wrong": wrong,
+        "latencies": latencies,
+        "elapsed": elapsed,
+    }
+
+
+def merged(cells: list[dict]) -> dict:
+    """The rounds of one cell as one: requests over the time of all, percentiles of all."""
+    latencies = sorted(latency for cell in cells for latency in cell["latencies"])
+
+    def pct(q: float) -> float:
+        return latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else float("nan")
+
+    return {
+        "rps": len(latencies) / sum(cell["elapsed"] for cell in cells),
+        "p50": pct(0.50),
+        "p99": pct(0.99),
+        "ok": len(latencies),
+        "wrong": [line for cell in cells for line in cell["wrong"]],
     }
 
 
@@ -313,6 +334,10 @@ def audit() -> tuple[bool, int, int]:
     return clean, usage, succeeded
 
 
+def _span(values: list[float]) -> str:
+    return f"{min(values):.3f}-{max(values):.3f}" if len(values) > 1 else f"{values[0]:.3f}"
+
+
 def main() -> int:
     recreate_database(BENCH_URL)
     setup_django()
@@ -347,10 +372,14 @@ def main() -> int:
     try:
         wait_until_serving()
         tokens = [login(email) for email in emails]
-        results = {}
+        results, ratios = {}, {}
         for connections in CONNECTIONS:
-            for kind in ("bare", "story"):
-                results[(kind, connections)] = run_cell(kind, tokens, connections)
+            cells = [run_cell(kind, tokens, connections) for _round in range(ROUNDS) for kind in ("bare", "story")]
+            results[("bare", connections)] = merged(cells[0::2])
+            results[("story", connections)] = merged(cells[1::2])
+            ratios[connections] = [
+                story["rps"] / bare["rps"] for bare, story in zip(cells[0::2], cells[1::2], strict=True)
+            ]
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -360,10 +389,13 @@ def main() -> int:
     clean, usage, succeeded = audit()
     story_ok_total = sum(r["ok"] for (kind, _c), r in results.items() if kind == "story") + 2  # + warm-up, counted
 
-    print(f"\ngunicorn gthread {GUNICORN_WORKERS} workers x {GUNICORN_THREADS} threads; {SECONDS:.0f} s per cell")
+    print(
+        f"\ngunicorn gthread {GUNICORN_WORKERS} workers x {GUNICORN_THREADS} threads; "
+        f"{ROUNDS} rounds of bare then story, {SECONDS:.0f} s per cell"
+    )
     print(
         f"{'connections':>11} | {'bare rps':>9} {'p50 ms':>7} {'p99 ms':>7} | {'story rps':>9} {'p50 ms':>7} "
-        f"{'p99 ms':>7} | {'ratio':>5} | wrong"
+        f"{'p99 ms':>7} | {'ratio':>5} | {'per round':>11} | wrong"
     )
     wrong_total = 0
     for connections in CONNECTIONS:
@@ -373,7 +405,7 @@ def main() -> int:
         print(
             f"{connections:>11} | {bare['rps']:>9.0f} {bare['p50']:>7.2f} {bare['p99']:>7.2f} | "
             f"{story['rps']:>9.0f} {story['p50']:>7.2f} {story['p99']:>7.2f} | "
-            f"{story['rps'] / bare['rps']:>5.3f} | {wrong}"
+            f"{story['rps'] / bare['rps']:>5.3f} | {_span(ratios[connections]):>11} | {wrong}"
         )
         for line in (bare["wrong"] + story["wrong"])[:3]:
             print("    ", line)
