@@ -83,8 +83,8 @@ def bound_cursor(db):
     statement's text in Python (~4 % of a story's CPU for its two statements of ~75 values),
     and PostgreSQL parses and plans the text on every call. A statement written for this
     cursor (placeholders where PostgreSQL can type them, casts elsewhere) is sent apart from
-    its values and, with DATABASE_PREPARED_STATEMENTS on (settings), prepared once per
-    connection. Same connection and transaction; Django's wrappers (query logging,
+    its values and, with DATABASE_PREPARED_STATEMENTS on (settings), prepared at its second
+    run on a connection. Same connection and transaction; Django's wrappers (query logging,
     execute_wrapper) still apply. Other databases get their usual cursor.
     """
     if db.vendor != "postgresql":
