@@ -8,9 +8,10 @@ from credits.hooks import register_paid_plan_check, unregister_paid_plan_check
 from .credits.balances import fund
 
 
-def offline_ai(settings, media_root) -> None:
-    """No provider keys (everything on local), tiny media, fast retries, files in media_root;
-    room for more than the trial's 2 AI requests a day."""
+def offline_ai(settings, media_root=None) -> None:
+    """No provider keys (everything on local), tiny media, fast retries, files in media_root
+    (None: where the settings already put them); room for more than the trial's 2 AI requests
+    a day (the trial's generation limit, TRIAL_MAX_GENERATIONS, is what tests exercise)."""
     settings.AI_PROVIDER_KEYS = {name: "" for name in settings.AI_PROVIDER_KEYS}
     settings.AI_LOCAL_IMAGE_SIZE = "96x54"
     settings.AI_LOCAL_VIDEO_SIZE = "96x54"
@@ -18,7 +19,8 @@ def offline_ai(settings, media_root) -> None:
     settings.AI_LOCAL_VIDEO_FPS = 8
     settings.AI_PROVIDER_BACKOFF_SECONDS = 0.01
     settings.AI_TASK_BACKOFF_SECONDS = 0.01
-    settings.MEDIA_ROOT = str(media_root)
+    if media_root is not None:
+        settings.MEDIA_ROOT = str(media_root)
     settings.TRIAL_DAILY_REQUESTS = 100
 
 

@@ -12,6 +12,7 @@ from django.conf import settings as django_settings
 
 from modo.celery import app as celery_app
 
+from ..ai_fixtures import offline_ai
 from ..aigen.workers import worker_start, worker_stop
 from ..factories import PASSWORD, UserFactory
 
@@ -63,14 +64,7 @@ def browser():
 def site(live_server, settings):
     """The live server as a user of the embedded default meets it, but on PostgreSQL and Redis:
     local AI provider only, jobs go to the Celery broker (not run inline), tiny media."""
-    settings.AI_PROVIDER_KEYS = {name: "" for name in settings.AI_PROVIDER_KEYS}
-    settings.AI_LOCAL_IMAGE_SIZE = "96x54"
-    settings.AI_LOCAL_VIDEO_SIZE = "96x54"
-    settings.AI_LOCAL_VIDEO_SECONDS_PER_BEAT = 1.0
-    settings.AI_LOCAL_VIDEO_FPS = 8
-    # The trial's 2 AI requests a day would end every flow after two clicks; the trial's
-    # generation limit (TRIAL_MAX_GENERATIONS) is what the tests exercise instead.
-    settings.TRIAL_DAILY_REQUESTS = 100
+    offline_ai(settings)
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = False
     yield live_server
