@@ -85,12 +85,8 @@ def bound_cursor(db):
     cursor (placeholders where PostgreSQL can type them, casts elsewhere) is sent apart from
     its values and, with DATABASE_PREPARED_STATEMENTS on (settings), prepared at its second
     run on a connection. Same connection and transaction; Django's wrappers (query logging,
-    execute_wrapper) still apply. Other databases get their usual cursor.
+    execute_wrapper) still apply. PostgreSQL only, as the statements written for it are.
     """
-    if db.vendor != "postgresql":
-        with db.cursor() as cursor:
-            yield cursor
-        return
     db.ensure_connection()
     with db.wrap_database_errors:
         raw = _server_binding_cursor_class()(db.connection)
