@@ -8,10 +8,16 @@ It drops, creates and migrates `modo_bench_ai` (BENCH_DATABASE_URL), makes one u
 connection (each with their personal organization and 10,000,000 credits, on a paid plan),
 signs them in through allauth headless (app session tokens), starts gunicorn on this file's
 WSGI app and runs, per connection count, BENCH_ROUNDS rounds of BENCH_SECONDS of the bare
-view then of generate-story. Then it prints requests/s, p50/p99, the ratio (overall and per
-round), the pipeline's own time at 1 connection (latency minus the local provider's time),
-the database and Redis round trips of one generation, and audits the ledger. Exit 1 unless
-every response was correct and the audit is clean.
+view, of generate-story and of the reference view. Then it prints requests/s, p50/p99, the
+ratio (overall and per round), the pipeline's own time at 1 connection (latency minus the
+local provider's time), the database and Redis round trips of one generation, and audits the
+ledger. Exit 1 unless every response was correct and the audit is clean.
+
+The issue gives two figures of its own machine: a bare Django JSON view serves ~2,400
+requests/s and a view doing only a locked credit deduction through the ORM ~450. The
+reference view is that second one (its own organizations, one per connection), so a run
+shows how this machine compares with the issue's on database-bound work as well as on the
+bare view: a story at 0.12 of 2,400 is 0.64 of 450.
 
 The path measured is a paid customer's, through billing itself: every organization has an
 active subscription to a paid plan made for the bench (not for sale; a daily limit no run
@@ -44,6 +50,7 @@ PORT = int(os.environ.get("BENCH_PORT", "8765"))
 GUNICORN_WORKERS = os.environ.get("BENCH_GUNICORN_WORKERS", "4")
 GUNICORN_THREADS = os.environ.get("BENCH_GUNICORN_THREADS", "4")
 PASSWORD = "bench-password-2026-long"
+KINDS = ("bare", "story", "deduct")  # the order of the cells in each round
 START_CREDITS = 10_000_000
 
 SERVER_ENV = {
@@ -85,12 +92,31 @@ def _bare(request):
     return JsonResponse({"ok": True, "path": request.path})
 
 
+def _deduct(request, organization_id):
+    """The issue's reference: a locked credit deduction through the ORM and nothing else (no
+    ledger row: the bench puts these organizations' balances back before the audit)."""
+    from django.db import transaction
+    from django.http import JsonResponse
+
+    from credits.models import CreditBalance
+
+    with transaction.atomic():
+        balance = CreditBalance.objects.select_for_update().get(organization_id=organization_id)
+        balance.balance -= 1
+        balance.save(update_fields=["balance", "updated_at"])
+    return JsonResponse({"ok": True, "path": request.path})
+
+
 if os.environ.get("BENCH_SERVER") == "1":
     application = _server_app()
 
     from django.urls import include, path
 
-    urlpatterns = [path("bench/bare", _bare), path("", include("modo.urls"))]
+    urlpatterns = [
+        path("bench/bare", _bare),
+        path("bench/deduct/<uuid:organization_id>", _deduct),
+        path("", include("modo.urls")),
+    ]
 
 
 # --- The client side -----------------------------------------------------------------
@@ -104,6 +130,7 @@ def setup_django():
 
 
 def make_users(count: int) -> list[str]:
+    """Bench users, each with a paid plan and START_CREDITS; their emails."""
     from datetime import timedelta
 
     from django.utils import timezone
@@ -141,6 +168,29 @@ def make_users(count: int) -> list[str]:
         )
         emails.append(user.email)
     return emails
+
+
+def make_reference_organizations(count: int) -> list[str]:
+    """Organizations for the reference view, apart from the story's; their ids."""
+    from accounts.selectors import membership_default
+    from accounts.services import user_create
+    from credits.services import credits_grant
+
+    ids = []
+    for index in range(count):
+        user = user_create(email=f"reference{index}@example.com", password=PASSWORD, name=f"Reference {index}")
+        organization = membership_default(user=user).organization
+        credits_grant(organization=organization, amount=START_CREDITS)
+        ids.append(str(organization.pk))
+    return ids
+
+
+def reference_balances_restore(organization_ids: list[str]) -> None:
+    """The reference view deducts without ledger rows; the granted balance comes back so the
+    audit checks the story's charges alone."""
+    from credits.models import CreditBalance
+
+    CreditBalance.objects.filter(organization_id__in=organization_ids).update(balance=START_CREDITS)
 
 
 def wait_until_serving(seconds: float = 120) -> None:
@@ -185,7 +235,7 @@ def bare_ok(status: int, body: bytes) -> bool:
     return status == 200 and json.loads(body).get("ok") is True
 
 
-def run_cell(kind: str, tokens: list[str], connections: int) -> dict:
+def run_cell(kind: str, tokens: list[str], references: list[str], connections: int) -> dict:
     latencies: list[float] = []
     wrong: list[str] = []
     lock = threading.Lock()
@@ -203,6 +253,9 @@ def run_cell(kind: str, tokens: list[str], connections: int) -> dict:
             sequence += 1
             if kind == "bare":
                 method, url, body, check = "GET", "/bench/bare", None, bare_ok
+                headers = {}
+            elif kind == "deduct":
+                method, url, body, check = "GET", f"/bench/deduct/{references[index]}", None, bare_ok
                 headers = {}
             else:
                 premise = f"Connection {index} request {sequence}: a kite that remembers every storm"
@@ -321,6 +374,11 @@ def audit() -> tuple[bool, int, int]:
     return clean, usage, succeeded
 
 
+def interpreter() -> str:
+    """Which CPython ran: builds of one version differ by ~25 % in speed here (bench/README.md)."""
+    return f"Python {sys.version.split()[0]} at {os.path.realpath(sys.executable)}"
+
+
 def _span(values: list[float]) -> str:
     return f"{min(values):.3f}-{max(values):.3f}" if len(values) > 1 else f"{values[0]:.3f}"
 
@@ -333,6 +391,7 @@ def main() -> int:
 
     call_command("migrate", verbosity=0)
     emails = make_users(max(CONNECTIONS))
+    references = make_reference_organizations(max(CONNECTIONS))
     cache.clear()  # (the whole Redis database of the bench: nothing cached from setup stays)
 
     env = {**os.environ, **SERVER_ENV, "BENCH_SERVER": "1", "PYTHONPATH": str(ROOT)}
@@ -361,16 +420,16 @@ def main() -> int:
         tokens = [login(email) for email in emails]
         results, ratios = {}, {}
         for connections in CONNECTIONS:
-            cells = [run_cell(kind, tokens, connections) for _round in range(ROUNDS) for kind in ("bare", "story")]
-            results[("bare", connections)] = merged(cells[0::2])
-            results[("story", connections)] = merged(cells[1::2])
-            ratios[connections] = [
-                story["rps"] / bare["rps"] for bare, story in zip(cells[0::2], cells[1::2], strict=True)
-            ]
+            cells = [run_cell(kind, tokens, references, connections) for _round in range(ROUNDS) for kind in KINDS]
+            for offset, kind in enumerate(KINDS):
+                results[(kind, connections)] = merged(cells[offset :: len(KINDS)])
+            rounds = [cells[start : start + len(KINDS)] for start in range(0, len(cells), len(KINDS))]
+            ratios[connections] = [story["rps"] / bare["rps"] for bare, story, _reference in rounds]
     finally:
         server.terminate()
         server.wait(timeout=30)
 
+    reference_balances_restore(references)
     provider_ms = provider_time_ms()
     queries, redis_commands, detail = round_trips_of_one_generation(tokens[0])
     clean, usage, succeeded = audit()
@@ -378,7 +437,7 @@ def main() -> int:
 
     print(
         f"\ngunicorn gthread {GUNICORN_WORKERS} workers x {GUNICORN_THREADS} threads; "
-        f"{ROUNDS} rounds of bare then story, {SECONDS:.0f} s per cell"
+        f"{ROUNDS} rounds of bare, story and reference, {SECONDS:.0f} s per cell; {interpreter()}"
     )
     print(
         f"{'connections':>11} | {'bare rps':>9} {'p50 ms':>7} {'p99 ms':>7} | {'story rps':>9} {'p50 ms':>7} "
@@ -387,15 +446,26 @@ def main() -> int:
     wrong_total = 0
     for connections in CONNECTIONS:
         bare, story = results[("bare", connections)], results[("story", connections)]
-        wrong = len(bare["wrong"]) + len(story["wrong"])
+        wrong = sum(len(results[(kind, connections)]["wrong"]) for kind in KINDS)
         wrong_total += wrong
         print(
             f"{connections:>11} | {bare['rps']:>9.0f} {bare['p50']:>7.2f} {bare['p99']:>7.2f} | "
             f"{story['rps']:>9.0f} {story['p50']:>7.2f} {story['p99']:>7.2f} | "
             f"{story['rps'] / bare['rps']:>5.3f} | {_span(ratios[connections]):>11} | {wrong}"
         )
-        for line in (bare["wrong"] + story["wrong"])[:3]:
+        for line in [line for kind in KINDS for line in results[(kind, connections)]["wrong"]][:3]:
             print("    ", line)
+    print(
+        "\nreference view, a locked credit deduction through the ORM (the issue's machine: ~450/s; a story"
+        "\nat 0.12 of its bare 2,400/s is 0.64 of that)"
+    )
+    print(f"{'connections':>11} | {'ref rps':>9} {'p50 ms':>7} {'p99 ms':>7} | story/reference")
+    for connections in CONNECTIONS:
+        reference, story = results[("deduct", connections)], results[("story", connections)]
+        print(
+            f"{connections:>11} | {reference['rps']:>9.0f} {reference['p50']:>7.2f} {reference['p99']:>7.2f} | "
+            f"{story['rps'] / reference['rps']:.3f}"
+        )
     at_one = results[("story", 1)]["p50"] if 1 in CONNECTIONS else float("nan")
     print(f"\nlocal provider time per story (median): {provider_ms:.2f} ms")
     print(f"pipeline time at 1 connection: p50 {at_one:.2f} - {provider_ms:.2f} = {at_one - provider_ms:.2f} ms")
