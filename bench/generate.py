@@ -50,7 +50,7 @@ PORT = int(os.environ.get("BENCH_PORT", "8765"))
 GUNICORN_WORKERS = os.environ.get("BENCH_GUNICORN_WORKERS", "4")
 GUNICORN_THREADS = os.environ.get("BENCH_GUNICORN_THREADS", "4")
 PASSWORD = "bench-password-2026-long"
-KINDS = ("bare", "story", "deduct")  # the order of the cells in each round
+KINDS = ("bare", "story", "reference")  # the order of the cells in each round
 START_CREDITS = 10_000_000
 
 SERVER_ENV = {
@@ -254,7 +254,7 @@ def run_cell(kind: str, tokens: list[str], references: list[str], connections: i
             if kind == "bare":
                 method, url, body, check = "GET", "/bench/bare", None, bare_ok
                 headers = {}
-            elif kind == "deduct":
+            elif kind == "reference":
                 method, url, body, check = "GET", f"/bench/deduct/{references[index]}", None, bare_ok
                 headers = {}
             else:
@@ -375,7 +375,7 @@ def audit() -> tuple[bool, int, int]:
 
 
 def interpreter() -> str:
-    """Which CPython ran: builds of one version differ by ~25 % in speed here (bench/README.md)."""
+    """Which CPython ran: two builds of 3.11 differ by ~20 % in speed here (bench/README.md)."""
     return f"Python {sys.version.split()[0]} at {os.path.realpath(sys.executable)}"
 
 
@@ -461,7 +461,7 @@ def main() -> int:
     )
     print(f"{'connections':>11} | {'ref rps':>9} {'p50 ms':>7} {'p99 ms':>7} | story/reference")
     for connections in CONNECTIONS:
-        reference, story = results[("deduct", connections)], results[("story", connections)]
+        reference, story = results[("reference", connections)], results[("story", connections)]
         print(
             f"{connections:>11} | {reference['rps']:>9.0f} {reference['p50']:>7.2f} {reference['p99']:>7.2f} | "
             f"{story['rps'] / reference['rps']:.3f}"
