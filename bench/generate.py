@@ -129,16 +129,25 @@ def setup_django():
     django.setup()
 
 
+def funded_user(name: str):
+    """A user whose personal organization holds START_CREDITS; (user, organization)."""
+    from accounts.selectors import membership_default
+    from accounts.services import user_create
+    from credits.services import credits_grant
+
+    user = user_create(email=f"{name}@example.com", password=PASSWORD, name=name)
+    organization = membership_default(user=user).organization
+    credits_grant(organization=organization, amount=START_CREDITS)
+    return user, organization
+
+
 def make_users(count: int) -> list[str]:
     """Bench users, each with a paid plan and START_CREDITS; their emails."""
     from datetime import timedelta
 
     from django.utils import timezone
 
-    from accounts.selectors import membership_default
-    from accounts.services import user_create
     from billing.models import Plan, Subscription
-    from credits.services import credits_grant
 
     plan = Plan.objects.create(
         code="bench",
@@ -153,9 +162,7 @@ def make_users(count: int) -> list[str]:
     now = timezone.now()
     emails = []
     for index in range(count):
-        user = user_create(email=f"bench{index}@example.com", password=PASSWORD, name=f"Bench {index}")
-        organization = membership_default(user=user).organization
-        credits_grant(organization=organization, amount=START_CREDITS)
+        user, organization = funded_user(f"bench{index}")
         # What a bought plan leaves behind (billing's _subscription_extend_or_start): the trial
         # ends, the paid subscription is the active one.
         Subscription.objects.filter(organization=organization).update(status=Subscription.Status.CANCELED)
@@ -172,17 +179,7 @@ def make_users(count: int) -> list[str]:
 
 def make_reference_organizations(count: int) -> list[str]:
     """Organizations for the reference view, apart from the story's; their ids."""
-    from accounts.selectors import membership_default
-    from accounts.services import user_create
-    from credits.services import credits_grant
-
-    ids = []
-    for index in range(count):
-        user = user_create(email=f"reference{index}@example.com", password=PASSWORD, name=f"Reference {index}")
-        organization = membership_default(user=user).organization
-        credits_grant(organization=organization, amount=START_CREDITS)
-        ids.append(str(organization.pk))
-    return ids
+    return [str(funded_user(f"reference{index}")[1].pk) for index in range(count)]
 
 
 def reference_balances_restore(organization_ids: list[str]) -> None:
@@ -251,12 +248,9 @@ def run_cell(kind: str, tokens: list[str], references: list[str], connections: i
         ready.wait()
         while time.perf_counter() < deadline[0]:
             sequence += 1
-            if kind == "bare":
-                method, url, body, check = "GET", "/bench/bare", None, bare_ok
-                headers = {}
-            elif kind == "reference":
-                method, url, body, check = "GET", f"/bench/deduct/{references[index]}", None, bare_ok
-                headers = {}
+            if kind in ("bare", "reference"):
+                url = "/bench/bare" if kind == "bare" else f"/bench/deduct/{references[index]}"
+                method, body, check, headers = "GET", None, bare_ok, {}
             else:
                 premise = f"Connection {index} request {sequence}: a kite that remembers every storm"
                 method, url, check = "POST", "/api/ai/generate-story", story_ok
