@@ -1,0 +1,151 @@
+"""AI generation: providers, the model registry, retries, deadlines and the local provider."""
+
+from .api import SPECTACULAR_SETTINGS
+from .celery import CELERY_BEAT_SCHEDULE, CELERY_BROKER_TRANSPORT_OPTIONS, CELERY_BROKER_URL, CELERY_TASK_ROUTES
+from .env import env
+
+# The provider registry (aigen.registry). Each entry: provider, model id (with its
+# retirement date where known: a system check warns past it), credits per request (video:
+# per beat), provider cost in USD per request, timeout in seconds, and the entries to fall
+# back to when the provider has no key or fails. With no keys at all everything runs on
+# `local`. AI_MODELS_OVERRIDE (JSON) merges into any entry without a code change.
+GEMINI_API_KEY = env("GEMINI_API_KEY", default="")
+OPENAI_API_KEY = env("OPENAI_API_KEY", default="")
+STABILITY_API_KEY = env("STABILITY_API_KEY", default="")
+ANTHROPIC_API_KEY = env("ANTHROPIC_API_KEY", default="")
+# Veo runs through Vertex AI express mode (google-genai serves video only there): its key.
+VEO_API_KEY = env("VEO_API_KEY", default="")
+AI_PROVIDER_KEYS = {
+    "gemini": GEMINI_API_KEY,
+    "veo": VEO_API_KEY or GEMINI_API_KEY,
+    "openai": OPENAI_API_KEY,
+    "stability": STABILITY_API_KEY,
+    "anthropic": ANTHROPIC_API_KEY,
+}
+# Empty: the SDK's own endpoint. Tests point these at stub servers on 127.0.0.1.
+AI_PROVIDER_BASE_URLS = {
+    "gemini": env("AI_GEMINI_BASE_URL", default=""),
+    "veo": env("AI_VEO_BASE_URL", default=""),
+    "openai": env("AI_OPENAI_BASE_URL", default=""),
+    "stability": env("AI_STABILITY_BASE_URL", default="https://api.stability.ai"),
+    "anthropic": env("AI_ANTHROPIC_BASE_URL", default=""),
+}
+AI_MODELS = {
+    "text:fast": {
+        "provider": "gemini",
+        "model": env("AI_TEXT_FAST_MODEL", default="gemini-2.5-flash"),
+        "retires": env("AI_TEXT_FAST_RETIRES", default=""),  # ISO date where known
+        "credits": env.int("AI_CREDITS_STORY_FAST", default=3),
+        "cost_usd": 0.0006,
+        "timeout": 30,
+        "fallback": ["text:premium", "text:local"],
+    },
+    "text:premium": {
+        "provider": "openai",
+        "model": env("AI_TEXT_PREMIUM_MODEL", default="gpt-4o"),
+        "retires": env("AI_TEXT_PREMIUM_RETIRES", default=""),
+        "credits": env.int("AI_CREDITS_STORY_PREMIUM", default=8),
+        "cost_usd": 0.01,
+        "timeout": 60,
+        "fallback": ["text:anthropic", "text:fast", "text:local"],
+    },
+    "text:anthropic": {
+        "provider": "anthropic",
+        "model": env("AI_TEXT_ANTHROPIC_MODEL", default="claude-sonnet-5"),
+        "retires": env("AI_TEXT_ANTHROPIC_RETIRES", default=""),
+        "credits": env.int("AI_CREDITS_STORY_PREMIUM", default=8),
+        "cost_usd": 0.012,
+        "timeout": 60,
+        "fallback": ["text:local"],
+    },
+    "text:local": {
+        "provider": "local",
+        "model": "local-story-1",
+        "retires": "",
+        "credits": env.int("AI_CREDITS_STORY_FAST", default=3),
+        "cost_usd": 0.0,
+        "timeout": 30,
+        "fallback": [],
+    },
+    "image:fast": {
+        "provider": "stability",
+        "model": env("AI_IMAGE_FAST_MODEL", default="core"),
+        "retires": env("AI_IMAGE_FAST_RETIRES", default=""),
+        "credits": env.int("AI_CREDITS_IMAGE_FAST", default=5),
+        "cost_usd": 0.03,
+        "timeout": 60,
+        "fallback": ["image:premium", "image:local"],
+    },
+    "image:premium": {
+        "provider": "openai",
+        "model": env("AI_IMAGE_PREMIUM_MODEL", default="gpt-image-1"),
+        "retires": env("AI_IMAGE_PREMIUM_RETIRES", default=""),
+        "credits": env.int("AI_CREDITS_IMAGE_PREMIUM", default=10),
+        "cost_usd": 0.04,
+        "timeout": 120,
+        "fallback": ["image:fast", "image:local"],
+    },
+    "image:local": {
+        "provider": "local",
+        "model": "local-image-1",
+        "retires": "",
+        "credits": env.int("AI_CREDITS_IMAGE_FAST", default=5),
+        "cost_usd": 0.0,
+        "timeout": 60,
+        "fallback": [],
+    },
+    "video:fast": {
+        "provider": "local",
+        "model": "local-animatic-1",
+        "retires": "",
+        "credits": env.int("AI_CREDITS_VIDEO_FAST", default=30),
+        "cost_usd": 0.0,
+        "timeout": 600,
+        "fallback": [],
+    },
+    "video:premium": {
+        "provider": "veo",
+        "model": env("AI_VIDEO_PREMIUM_MODEL", default="veo-3.1-generate-preview"),
+        "retires": env("AI_VIDEO_PREMIUM_RETIRES", default=""),
+        "credits": env.int("AI_CREDITS_VIDEO_PREMIUM", default=60),
+        "cost_usd": 3.2,
+        "timeout": 900,
+        "fallback": ["video:fast"],
+    },
+}
+for _entry, _override in env.json("AI_MODELS_OVERRIDE", default={}).items():
+    AI_MODELS.setdefault(_entry, {}).update(_override)
+AI_PROVIDER_MAX_RETRIES = env.int("AI_PROVIDER_MAX_RETRIES", default=2)  # per provider call, on 429/5xx/timeout
+AI_PROVIDER_BACKOFF_SECONDS = env.float("AI_PROVIDER_BACKOFF_SECONDS", default=1.0)
+AI_FETCH_MAX_BYTES = env.int("AI_FETCH_MAX_BYTES", default=20 * 1024 * 1024)  # provider image/video URLs
+AI_FETCH_TIMEOUT_SECONDS = env.float("AI_FETCH_TIMEOUT_SECONDS", default=30)
+AI_CACHE_ENABLED = env.bool("AI_CACHE_ENABLED", default=True)
+AI_CACHE_TTL_SECONDS = env.int("AI_CACHE_TTL_SECONDS", default=60 * 60)
+AI_RATE_LIMIT_ENABLED = env.bool("AI_RATE_LIMIT_ENABLED", default=True)
+# A job still queued or running this long after it was created is failed and refunded.
+AI_JOB_DEADLINE_SECONDS = {
+    "story": env.int("AI_DEADLINE_STORY_SECONDS", default=5 * 60),
+    "image": env.int("AI_DEADLINE_IMAGE_SECONDS", default=15 * 60),
+    "video": env.int("AI_DEADLINE_VIDEO_SECONDS", default=60 * 60),
+}
+AI_TASK_MAX_ATTEMPTS = env.int("AI_TASK_MAX_ATTEMPTS", default=3)
+AI_TASK_BACKOFF_SECONDS = env.float("AI_TASK_BACKOFF_SECONDS", default=5.0)  # doubles per attempt
+AI_VEO_POLL_SECONDS = env.float("AI_VEO_POLL_SECONDS", default=10.0)
+# The local animatic: frame size, seconds per beat, frames per second.
+AI_LOCAL_VIDEO_SIZE = env("AI_LOCAL_VIDEO_SIZE", default="640x360")
+AI_LOCAL_VIDEO_SECONDS_PER_BEAT = env.float("AI_LOCAL_VIDEO_SECONDS_PER_BEAT", default=3.0)
+AI_LOCAL_VIDEO_FPS = env.int("AI_LOCAL_VIDEO_FPS", default=24)
+AI_LOCAL_IMAGE_SIZE = env("AI_LOCAL_IMAGE_SIZE", default="768x432")
+
+CELERY_TASK_ROUTES["aigen.tasks.image_*"] = {"queue": "images"}
+CELERY_TASK_ROUTES["aigen.tasks.video_*"] = {"queue": "video"}
+CELERY_BEAT_SCHEDULE["aigen-sweep-stuck-jobs"] = {"task": "aigen.tasks.jobs_sweep_stuck", "schedule": 60}
+if CELERY_BROKER_URL != "filesystem://":
+    # Redelivery after a worker died waits for this; keep it above the longest job.
+    CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env.int("CELERY_VISIBILITY_TIMEOUT", default=60 * 60)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "GenerationJobStatusEnum": "aigen.models.GenerationJob.Status",
+        "GenerationQualityEnum": "aigen.models.GenerationJob.Quality",
+    }
+)

@@ -1,0 +1,43 @@
+"""Billing: the payment gateways (Midtrans, Xendit, or the local `dev` one) and their schedules."""
+
+from .api import SPECTACULAR_SETTINGS
+from .celery import CELERY_BEAT_SCHEDULE
+from .env import env
+from .security import SECRET_KEY
+
+# Each gateway is on when its keys are set. With none set (the embedded default) the `dev`
+# gateway is on instead: a local checkout page that signs Midtrans-format notifications
+# with BILLING_DEV_SERVER_KEY. production.py switches it off for good.
+MIDTRANS_SERVER_KEY = env("MIDTRANS_SERVER_KEY", default="")
+MIDTRANS_CLIENT_KEY = env("MIDTRANS_CLIENT_KEY", default="")
+MIDTRANS_IS_PRODUCTION = env.bool("MIDTRANS_IS_PRODUCTION", default=False)
+MIDTRANS_SNAP_BASE_URL = env("MIDTRANS_SNAP_BASE_URL", default="")  # override (tests: a local stub)
+MIDTRANS_API_BASE_URL = env("MIDTRANS_API_BASE_URL", default="")  # status API override
+XENDIT_SECRET_KEY = env("XENDIT_SECRET_KEY", default="")
+XENDIT_CALLBACK_TOKEN = env("XENDIT_CALLBACK_TOKEN", default="")
+XENDIT_API_BASE_URL = env("XENDIT_API_BASE_URL", default="")  # override (tests: a local stub)
+BILLING_DEV_GATEWAY = env.bool("BILLING_DEV_GATEWAY", default=not (MIDTRANS_SERVER_KEY or XENDIT_SECRET_KEY))
+BILLING_DEV_SERVER_KEY = env("BILLING_DEV_SERVER_KEY", default="dev-" + SECRET_KEY[-24:])
+BILLING_RECONCILE_AFTER_MINUTES = env.int("BILLING_RECONCILE_AFTER_MINUTES", default=15)
+BILLING_ORDER_EXPIRY_HOURS = env.int("BILLING_ORDER_EXPIRY_HOURS", default=24)
+BILLING_REMINDER_DAYS_BEFORE = env.int("BILLING_REMINDER_DAYS_BEFORE", default=3)
+CELERY_BEAT_SCHEDULE["billing-reconcile-pending-orders"] = {
+    "task": "billing.tasks.billing_reconcile_pending_orders",
+    "schedule": 60 * 5,
+}
+CELERY_BEAT_SCHEDULE["billing-expire-trials"] = {"task": "billing.tasks.billing_expire_trials", "schedule": 60 * 15}
+CELERY_BEAT_SCHEDULE["billing-expire-subscriptions"] = {
+    "task": "billing.tasks.billing_expire_subscriptions",
+    "schedule": 60 * 15,
+}
+CELERY_BEAT_SCHEDULE["billing-send-renewal-reminders"] = {
+    "task": "billing.tasks.billing_send_renewal_reminders",
+    "schedule": 60 * 60,
+}
+CELERY_BEAT_SCHEDULE["billing-expire-stale-orders"] = {
+    "task": "billing.tasks.billing_expire_stale_orders",
+    "schedule": 60 * 30,
+}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {"OrderStatusEnum": "billing.models.Order.Status", "OrderGatewayEnum": "billing.models.Order.Gateway"}
+)
