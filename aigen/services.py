@@ -33,7 +33,8 @@ from core.sql import bound_cursor, insert_parts, saved
 from credits.hooks import Tier
 from credits.models import CreditTransaction
 from credits.selectors import credits_summary_get, trial_exempt
-from credits.services import credits_charge, credits_refund, trial_slot_release, trial_slot_take
+from credits.services.charge import credits_charge, credits_refund
+from credits.services.trial import trial_slot_release, trial_slot_take
 from observability import metrics
 
 from . import prompts

@@ -7,7 +7,7 @@ Uses its own PostgreSQL database (BENCH_DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/modo_bench), dropped, created and migrated on every run.
 For each scenario (one hot organization; 1,000 organizations) and each thread count
 (1, 4, 16) it runs, for BENCH_SECONDS each:
-  ours: credits.services.credits_charge(amount=1), one Django connection per thread;
+  ours: credits.services.charge.credits_charge(amount=1), one Django connection per thread;
   raw:  SELECT ... FOR UPDATE, UPDATE balance, INSERT ledger row, COMMIT through psycopg,
         one connection per thread,
 and prints charges per second, p50 / p99 latency and the ratio ours / raw
@@ -58,7 +58,8 @@ from django.db import connection  # noqa: E402
 
 from accounts.models import Organization  # noqa: E402
 from credits.models import CreditBalance, CreditTransaction  # noqa: E402
-from credits.services import credits_charge, credits_grant  # noqa: E402
+from credits.services.charge import credits_charge  # noqa: E402
+from credits.services.grants import credits_grant  # noqa: E402
 
 
 @dataclass

@@ -133,7 +133,7 @@ def funded_user(name: str):
     """A user whose personal organization holds START_CREDITS; (user, organization)."""
     from accounts.selectors import membership_default
     from accounts.services import user_create
-    from credits.services import credits_grant
+    from credits.services.grants import credits_grant
 
     user = user_create(email=f"{name}@example.com", password=PASSWORD, name=name)
     organization = membership_default(user=user).organization

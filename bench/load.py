@@ -8,7 +8,7 @@ It drops, creates and migrates `modo_bench_load` (BENCH_DATABASE_URL), flushes R
 (BENCH_REDIS_URL: cache, sessions, rate limits and the Celery broker), then makes BENCH_USERS
 users, each buying the Pro plan through billing (dev gateway checkout, then the paid status
 applied by `billing.services.order_status_apply`, which grants the plan's 1,000 credits) and
-given BENCH_START_CREDITS more through `credits.services.credits_grant`. The Pro plan's rate
+given BENCH_START_CREDITS more through `credits.services.grants.credits_grant`. The Pro plan's rate
 limit (500 AI requests per user per day) is the one the server enforces: no setting is changed.
 
 Then it starts gunicorn (`modo.wsgi`, gthread) and the Celery workers, one pool per queue group as
@@ -132,7 +132,7 @@ def make_users(count: int) -> list[str]:
     from accounts.services import user_create
     from billing.models import Order
     from billing.services import order_checkout, order_status_apply
-    from credits.services import credits_grant
+    from credits.services.grants import credits_grant
 
     def make(index: int) -> str:
         try:

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organization
 from core.errors import ApplicationError, Forbidden, NotFound, ValidationFailed
-from credits.services import credits_grant, credits_purchase
+from credits.services.grants import credits_grant, credits_purchase
 
 from .gateways import GatewayError, gateways_enabled
 from .models import CreditPack, Fulfilment, Order, Plan, Subscription, WebhookEvent

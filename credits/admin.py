@@ -19,7 +19,7 @@ from core.errors import ApplicationError
 
 from .forms import CreditAdjustForm
 from .models import CreditBalance, CreditTransaction, IdempotencyRecord, TrialUsage
-from .services import credits_adjust
+from .services.grants import credits_adjust
 
 ADJUST_PERMISSION = "credits.adjust_credits"
 

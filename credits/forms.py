@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .services import MAX_AMOUNT
+from .services.ledger import MAX_AMOUNT
 
 
 class CreditAdjustForm(forms.Form):

@@ -4,7 +4,8 @@ accounts sends both signals inside the creating transaction, so the balance row,
 bonus and the trial row commit (or roll back) with the organization or user.
 """
 
-from .services import credits_balance_open, trial_start
+from .services.grants import credits_balance_open
+from .services.trial import trial_start
 
 
 def open_balance(sender, organization, owner=None, **kwargs) -> None:

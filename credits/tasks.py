@@ -4,7 +4,7 @@ from celery import shared_task
 
 from .idempotency import idempotency_purge_expired
 from .selectors import credits_audit_drift
-from .services import credits_drift_alert_send
+from .services.audit import credits_drift_alert_send
 
 
 @shared_task

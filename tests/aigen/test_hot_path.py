@@ -253,7 +253,7 @@ from django.test import Client
 from accounts.selectors import membership_default
 from accounts.services import user_create
 from aigen.models import AIUsageLog, GenerationJob
-from credits.services import credits_grant
+from credits.services.grants import credits_grant
 
 user = user_create(email="embedded@modo.local", password="x-pass-12345")
 organization = membership_default(user=user).organization

@@ -4,7 +4,7 @@ from django.db.models import Count, Sum
 
 from accounts.models import Organization
 from credits.models import CreditBalance, CreditTransaction
-from credits.services import credits_grant, credits_grant_bonus
+from credits.services.grants import credits_grant, credits_grant_bonus
 
 
 def fund(organization: Organization, *, main: int = 0, bonus: int = 0) -> None:

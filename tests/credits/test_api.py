@@ -4,7 +4,9 @@ import pytest
 from django.utils import timezone
 
 from credits.models import CreditTransaction, TrialUsage
-from credits.services import credits_charge, credits_grant, trial_slot_take
+from credits.services.charge import credits_charge
+from credits.services.grants import credits_grant
+from credits.services.trial import trial_slot_take
 
 from ..factories import UserFactory
 from .balances import fund

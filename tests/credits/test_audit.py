@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from credits.models import CreditBalance
-from credits.services import credits_charge
+from credits.services.charge import credits_charge
 from credits.tasks import credits_audit_daily
 
 from ..factories import OrganizationFactory, UserFactory

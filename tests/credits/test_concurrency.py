@@ -5,7 +5,8 @@ import pytest
 from credits.errors import IdempotencyInProgress, NoCredits
 from credits.idempotency import idempotency_begin
 from credits.models import IdempotencyRecord, TrialUsage
-from credits.services import credits_charge, credits_refund, trial_slot_take
+from credits.services.charge import credits_charge, credits_refund
+from credits.services.trial import trial_slot_take
 
 from ..factories import UserFactory
 from .balances import fund, held, ledger

@@ -10,7 +10,7 @@ from accounts.api.base import OrganizationAPIView
 from credits.api.idempotency import idempotent
 from credits.idempotency import idempotency_begin, idempotency_purge_expired, request_fingerprint
 from credits.models import IdempotencyRecord
-from credits.services import credits_charge
+from credits.services.charge import credits_charge
 
 from .balances import fund, held, ledger
 

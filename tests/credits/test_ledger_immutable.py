@@ -3,7 +3,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 
 from credits.models import CreditTransaction
-from credits.services import credits_charge
+from credits.services.charge import credits_charge
 
 from ..factories import UserFactory
 from .balances import fund, ledger

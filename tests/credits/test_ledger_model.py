@@ -21,14 +21,13 @@ from hypothesis.stateful import (
 from accounts.models import Organization
 from core.errors import ValidationFailed
 from credits.errors import NoCredits
-from credits.services import (
+from credits.services.charge import credits_charge, credits_refund
+from credits.services.grants import (
     credits_adjust,
-    credits_charge,
     credits_expire_bonus,
     credits_grant,
     credits_grant_bonus,
     credits_purchase,
-    credits_refund,
 )
 
 from ..factories import UserFactory

@@ -5,16 +5,15 @@ from accounts.models import Organization
 from core.errors import Forbidden, NotFound, ValidationFailed
 from credits.errors import NoCredits
 from credits.models import CreditBalance, CreditTransaction
-from credits.services import (
-    MAX_AMOUNT,
+from credits.services.charge import credits_charge, credits_refund
+from credits.services.grants import (
     credits_adjust,
-    credits_charge,
     credits_expire_bonus,
     credits_grant,
     credits_grant_bonus,
     credits_purchase,
-    credits_refund,
 )
+from credits.services.ledger import MAX_AMOUNT
 
 from ..factories import OrganizationFactory, UserFactory
 from .balances import fund, held, ledger

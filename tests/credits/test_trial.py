@@ -8,7 +8,7 @@ from credits.errors import TrialLimitReached
 from credits.hooks import register_paid_plan_check, unregister_paid_plan_check
 from credits.models import TrialUsage
 from credits.selectors import trial_summary_get
-from credits.services import trial_slot_release, trial_slot_take
+from credits.services.trial import trial_slot_release, trial_slot_take
 
 from ..factories import UserFactory
 
