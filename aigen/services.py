@@ -394,6 +394,7 @@ def story_generate(
         model=chain[0].config.model,
         status=GenerationJob.Status.RUNNING,
         project_ref=target.project_id if target else "",
+        beat_ref=(target.beat_id or "") if target else "",  # a beat's text only (studio decides)
         tier=tier,
     )
     calls: list[_Call] = []

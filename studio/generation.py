@@ -46,8 +46,18 @@ def on_generation_succeeded(sender, job, **kwargs) -> None:
     if project is None:
         return  # the project was deleted meanwhile: the job's output stays in the job
     beat = Beat.objects.filter(pk=job.beat_ref, project=project).first() if job.beat_ref else None
+    if job.kind == "story" and beat is not None:
+        services.beat_text_apply(beat=beat, story=job.result)
+        return
     if job.kind == "story":
-        services.story_apply(project=project, story=job.result, generation_job_id=job.id)
+        services.story_version_create(
+            project=project,
+            story=job.result,
+            premise=str((job.input or {}).get("premise", "")),
+            quality=job.quality,
+            created_by_id=job.user_id,
+            generation_job_id=job.id,
+        )
         return
     if not job.output_file:
         return

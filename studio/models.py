@@ -1,6 +1,7 @@
 """Projects, their story and beats, and the images and videos made for them."""
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -14,6 +15,8 @@ from core.models import TimeStampedModel
 TITLE_MAX = 200
 PREMISE_MAX = 5000
 TEXT_MAX = 5000
+# Soft-deleted rows can be restored this long; then the daily purge deletes them for good.
+RESTORABLE_FOR = timedelta(days=30)
 
 
 class AliveQuerySet(models.QuerySet):
@@ -76,6 +79,12 @@ class Story(TimeStampedModel):
     characters = models.JSONField(default=list, blank=True)
     is_current = models.BooleanField(default=True)
     generation_job_id = models.UUIDField(null=True, blank=True)
+    # What the version was generated from, so the next regeneration form starts from it.
+    premise = models.TextField(blank=True)
+    quality = models.CharField(max_length=10, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["project", "-version"]
@@ -91,9 +100,13 @@ class Story(TimeStampedModel):
         return f"{self.title} (v{self.version})"
 
 
-class Beat(TimeStampedModel):
+class Beat(SoftDeletable, TimeStampedModel):
+    """A beat of one story version. `image` and `animation` are the chosen variants among the
+    beat's assets; the others stay. Order is unique among the version's beats that are not deleted."""
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="beats")
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="beats")
     order = models.PositiveIntegerField()
     title = models.CharField(max_length=TITLE_MAX)
     description = models.TextField(blank=True)
@@ -101,8 +114,13 @@ class Beat(TimeStampedModel):
     animation = models.ForeignKey("Asset", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     class Meta:
-        ordering = ["project", "order"]
-        constraints = [models.UniqueConstraint(fields=["project", "order"], name="beat_project_order_unique")]
+        ordering = ["story", "order"]
+        base_manager_name = "all_objects"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["story", "order"], condition=Q(deleted_at__isnull=True), name="beat_story_order_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.order + 1}. {self.title}"
@@ -112,6 +130,7 @@ class Asset(SoftDeletable, TimeStampedModel):
     class Kind(models.TextChoices):
         IMAGE = "image", _("Image")
         VIDEO = "video", _("Video")
+        FILM = "film", _("Film")  # the project's beat videos joined into one MP4
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")

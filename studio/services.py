@@ -1,7 +1,5 @@
 """Writes for the studio: projects, stories and beats, assets and publishing, notifications."""
 
-from datetime import timedelta
-
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -9,12 +7,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import Membership, User
-from core.errors import ValidationFailed
+from core.errors import NotFound, ValidationFailed
 
-from .models import PREMISE_MAX, TEXT_MAX, TITLE_MAX, Asset, Beat, Notification, Project, Story
-
-PURGE_AFTER = timedelta(days=30)
-
+from .models import PREMISE_MAX, RESTORABLE_FOR, TEXT_MAX, TITLE_MAX, Asset, Beat, Notification, Project, Story
 
 _LABELS = {
     "title": _lazy("Title"),
@@ -62,44 +57,100 @@ def project_update(*, project: Project, **changes: str) -> Project:
 
 
 def project_soft_delete(*, project: Project) -> None:
-    """Hidden everywhere at once; staff can restore it from the admin within 30 days."""
+    """Hidden everywhere at once; its members can restore it for 30 days ("Deleted"), then the
+    daily purge removes it."""
     Project.all_objects.filter(pk=project.pk).update(deleted_at=timezone.now())
 
 
 def project_restore(*, project: Project) -> None:
-    Project.all_objects.filter(pk=project.pk).update(deleted_at=None)
+    Project.all_objects.filter(pk=project.pk).update(deleted_at=None, updated_at=timezone.now())
 
 
-# --- Story and beats --------------------------------------------------------------------
+# --- Story versions ---------------------------------------------------------------------
 
 
-def story_apply(*, project: Project, story: dict, generation_job_id=None) -> Story:
-    """A generated story becomes the project's current story; its beats replace the old ones.
+def story_version_create(
+    *,
+    project: Project,
+    story: dict,
+    premise: str = "",
+    quality: str = "",
+    created_by_id=None,
+    generation_job_id=None,
+) -> Story:
+    """A generated story becomes a new version of the project's story, and the current one.
 
-    Earlier story versions are kept. Assets made for the old beats stay with the project.
+    Nothing of the earlier versions is touched: their beats, edits and assets stay as they were
+    and come back when a version is restored. A redelivered job makes no second version.
     """
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)
+        if generation_job_id and project.stories.filter(generation_job_id=generation_job_id).exists():
+            return project.stories.get(generation_job_id=generation_job_id)
         latest = project.stories.order_by("-version").first()
         project.stories.filter(is_current=True).update(is_current=False)
         current = Story.objects.create(
             project=project,
             version=(latest.version + 1) if latest else 1,
-            title=story["title"][:200],
+            title=story["title"][:TITLE_MAX],
             logline=story.get("logline", ""),
             genre=story.get("genre", "")[:60],
             characters=story.get("characters", []),
+            premise=(premise or project.premise)[:PREMISE_MAX],
+            quality=quality[:10],
+            created_by_id=created_by_id,
             generation_job_id=generation_job_id,
         )
-        project.beats.all().delete()
         Beat.objects.bulk_create(
-            Beat(project=project, order=index, title=beat["title"][:200], description=beat.get("description", ""))
+            Beat(
+                project=project,
+                story=current,
+                order=index,
+                title=beat["title"][:TITLE_MAX],
+                description=beat.get("description", ""),
+            )
             for index, beat in enumerate(story["beats"])
         )
         if not project.genre and current.genre:
             project.genre = current.genre
         project.save(update_fields=["genre", "updated_at"])
     return current
+
+
+def story_version_restore(*, project: Project, version: object) -> Story:
+    """Make an earlier version current again; every version keeps its beats, edits and assets."""
+    try:
+        number = int(str(version))
+    except ValueError:
+        number = 0
+    with transaction.atomic():
+        Project.objects.select_for_update().filter(pk=project.pk).first()
+        story = project.stories.filter(version=number).first() if number > 0 else None
+        if story is None:
+            raise NotFound(_("This story version does not exist."))
+        if not story.is_current:
+            project.stories.filter(is_current=True).update(is_current=False)
+            Story.objects.filter(pk=story.pk).update(is_current=True)
+            story.is_current = True
+        # The premise it grew from comes back too, for the next regeneration.
+        project.premise = story.premise or project.premise
+        project.save(update_fields=["premise", "updated_at"])
+    return story
+
+
+def _current_story_for_writing(project: Project) -> Story:
+    """The current version, locked; a project without one gets an empty version 1 to write beats in."""
+    Project.objects.select_for_update().filter(pk=project.pk).first()
+    story = project.stories.filter(is_current=True).first()
+    if story is None:
+        latest = project.stories.order_by("-version").first()
+        story = Story.objects.create(
+            project=project, version=(latest.version + 1) if latest else 1, title=project.title[:TITLE_MAX]
+        )
+    return story
+
+
+# --- Beats ------------------------------------------------------------------------------
 
 
 def beat_update(*, beat: Beat, **changes: str) -> Beat:
@@ -110,10 +161,63 @@ def beat_update(*, beat: Beat, **changes: str) -> Beat:
     return beat
 
 
-def beats_reorder(*, project: Project, beat_ids: list) -> list[Beat]:
-    """Put the project's beats in the order given; every beat exactly once, or nothing changes."""
+def beat_text_apply(*, beat: Beat, story: dict) -> Beat:
+    """A story generated for one beat: the beat takes the title and text of the generated beat at
+    its own position (the last one when the story is shorter)."""
+    generated = story["beats"][min(beat.order, len(story["beats"]) - 1)]
+    beat.title = generated["title"][:TITLE_MAX]
+    beat.description = generated.get("description", "")[:TEXT_MAX]
+    beat.save(update_fields=["title", "description", "updated_at"])
+    return beat
+
+
+def _shift_orders(beats, *, by: int) -> None:
+    """Move beats' orders by `by`, through a far-away range so that the (story, order) unique
+    constraint never sees two equal orders in between."""
+    pks = [beat.pk for beat in beats]
+    Beat.objects.filter(pk__in=pks).update(order=F("order") + 100_000)
+    Beat.objects.filter(pk__in=pks).update(order=F("order") - 100_000 + by)
+
+
+def beat_create(*, project: Project, title: str, description: str = "", position: int | None = None) -> Beat:
+    """A new beat in the current version, at `position` (0-based; the end when None)."""
+    title = _clean_text(title, field="title", max_length=TITLE_MAX, required=True)
+    description = _clean_text(description, field="description", max_length=TEXT_MAX)
     with transaction.atomic():
-        beats = {str(beat.pk): beat for beat in project.beats.select_for_update()}
+        story = _current_story_for_writing(project)
+        beats = list(story.beats.order_by("order"))
+        position = len(beats) if position is None else max(0, min(int(position), len(beats)))
+        _shift_orders([beat for beat in beats if beat.order >= position], by=1)
+        beat = Beat.objects.create(project=project, story=story, order=position, title=title, description=description)
+        Project.objects.filter(pk=project.pk).update(updated_at=timezone.now())
+    return beat
+
+
+def beat_soft_delete(*, beat: Beat) -> None:
+    """Hide the beat (undoable for 30 days); the beats after it close the gap."""
+    with transaction.atomic():
+        Project.objects.select_for_update().filter(pk=beat.project_id).first()
+        Beat.all_objects.filter(pk=beat.pk).update(deleted_at=timezone.now())
+        _shift_orders(list(Beat.objects.filter(story_id=beat.story_id, order__gt=beat.order)), by=-1)
+
+
+def beat_restore(*, beat: Beat) -> Beat:
+    """Put a deleted beat back where it was (or at the end, when its version has fewer beats now)."""
+    with transaction.atomic():
+        Project.objects.select_for_update().filter(pk=beat.project_id).first()
+        alive = list(Beat.objects.filter(story_id=beat.story_id).order_by("order"))
+        position = min(beat.order, len(alive))
+        _shift_orders([other for other in alive if other.order >= position], by=1)
+        Beat.all_objects.filter(pk=beat.pk).update(deleted_at=None, order=position)
+    beat.deleted_at, beat.order = None, position
+    return beat
+
+
+def beats_reorder(*, project: Project, beat_ids: list) -> list[Beat]:
+    """Put the current version's beats in the order given; every beat exactly once, or nothing changes."""
+    with transaction.atomic():
+        story = _current_story_for_writing(project)
+        beats = {str(beat.pk): beat for beat in story.beats.select_for_update()}
         wanted = [str(beat_id) for beat_id in beat_ids]
         if len(wanted) != len(set(wanted)):
             raise ValidationFailed(_("Each beat may appear only once."), fields={"beat_ids": [_("Duplicate ids.")]})
@@ -121,12 +225,36 @@ def beats_reorder(*, project: Project, beat_ids: list) -> list[Beat]:
             raise ValidationFailed(
                 _("List every beat of this project exactly once."), fields={"beat_ids": [_("Missing or unknown ids.")]}
             )
-        # Two steps so that the (project, order) unique constraint never sees two equal orders.
-        project.beats.update(order=F("order") + len(beats) + 1000)
+        _shift_orders(list(beats.values()), by=len(beats) + 1000)
         for order, beat_id in enumerate(wanted):
             Beat.objects.filter(pk=beats[beat_id].pk).update(order=order)
         Project.objects.filter(pk=project.pk).update(updated_at=timezone.now())
-    return list(project.beats.order_by("order"))
+    return list(story.beats.order_by("order"))
+
+
+def beat_move(*, beat: Beat, offset: int) -> None:
+    """Move a beat up (-1) or down (+1) among its version's beats: the keyboard's reorder."""
+    with transaction.atomic():
+        beats = list(Beat.objects.select_for_update().filter(story_id=beat.story_id).order_by("order"))
+        index = next(i for i, other in enumerate(beats) if other.pk == beat.pk)
+        target = max(0, min(index + offset, len(beats) - 1))
+        beats.insert(target, beats.pop(index))
+        _shift_orders(beats, by=len(beats) + 1000)
+        for order, other in enumerate(beats):
+            Beat.objects.filter(pk=other.pk).update(order=order)
+
+
+def beat_variant_choose(*, beat: Beat, asset: Asset) -> Beat:
+    """Make one of the beat's images (or videos) its chosen one; the other variants stay."""
+    if asset.beat_id != beat.pk or asset.kind not in (Asset.Kind.IMAGE, Asset.Kind.VIDEO):
+        raise ValidationFailed(
+            _("This image or video was not made for this beat."),
+            fields={"asset_id": [_("Not a variant of this beat.")]},
+        )
+    field = "image" if asset.kind == Asset.Kind.IMAGE else "animation"
+    setattr(beat, field, asset)
+    beat.save(update_fields=[field, "updated_at"])
+    return beat
 
 
 # --- Assets -----------------------------------------------------------------------------
@@ -188,16 +316,22 @@ def asset_soft_delete(*, asset: Asset) -> None:
 
 
 def soft_deleted_purge(*, now=None) -> dict[str, int]:
-    """Delete for good what was soft-deleted more than 30 days ago, files included."""
-    cutoff = (now or timezone.now()) - PURGE_AFTER
-    purged = {"projects": 0, "assets": 0}
-    old_assets = Asset.all_objects.filter(deleted_at__lt=cutoff) | Asset.all_objects.filter(
-        project__deleted_at__lt=cutoff
+    """Delete for good what was soft-deleted more than 30 days ago: projects, beats and assets,
+    with the files of every asset that goes (those of a purged beat or project too)."""
+    cutoff = (now or timezone.now()) - RESTORABLE_FOR
+    purged = {"projects": 0, "beats": 0, "assets": 0}
+    old_assets = (
+        Asset.all_objects.filter(deleted_at__lt=cutoff)
+        | Asset.all_objects.filter(project__deleted_at__lt=cutoff)
+        | Asset.all_objects.filter(beat__deleted_at__lt=cutoff)
     )
     for asset in old_assets.distinct().iterator():
         asset.file.delete(save=False)
         Asset.all_objects.filter(pk=asset.pk).delete()
         purged["assets"] += 1
+    beats = Beat.all_objects.filter(deleted_at__lt=cutoff, project__deleted_at__isnull=True)
+    purged["beats"] = beats.count()
+    beats.delete()
     projects = Project.all_objects.filter(deleted_at__lt=cutoff)
     purged["projects"] = projects.count()
     projects.delete()

@@ -8,7 +8,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 
 from . import services
-from .models import Asset
+from .film import project_film_build as film_build
+from .models import Asset, Project
 
 
 @shared_task(queue="default")
@@ -36,3 +37,13 @@ def video_ready_email(asset_id: str, user_id: str) -> None:
             from_email=None,
             recipient_list=[user.email],
         )
+
+
+@shared_task(queue="video")
+def project_film_build(project_id: str) -> str | None:
+    """Join the project's chosen beat videos into its film (CPU-bound: the video queue)."""
+    project = Project.objects.filter(pk=project_id).first()
+    if project is None:
+        return None
+    film = film_build(project=project)
+    return str(film.pk) if film else None

@@ -1,5 +1,6 @@
 """The pages people use: home, dashboard, a project's studio, the public gallery."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -10,13 +11,13 @@ from django.utils.translation import gettext as _
 from accounts.me import me_sections
 from aigen.selectors import generation_job_list_for_project, generation_job_list_recent
 from billing.selectors import plan_list_for_sale
-from core.errors import ApplicationError
+from core.errors import ApplicationError, ValidationFailed
+from credits.selectors import credits_summary_get
 
 from . import selectors, services
-from .forms import BeatForm, ProjectForm, ProjectSearchForm
-from .generation_pages import generate_from_page, generation_costs
-
-GENERATE_ACTIONS = ("generate-story", "generate-image", "generate-video", "generate-animatic")
+from .forms import ProjectForm, ProjectSearchForm
+from .generation_pages import generation_costs
+from .project_actions import ACTIONS, undo_offer_pop
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -27,6 +28,13 @@ def home(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     membership = request.membership
     project_form = ProjectForm()
+    if request.method == "POST" and request.POST.get("action") == "restore-project":
+        project = selectors.project_get_deleted_for_member(
+            organization=membership.organization, project_id=request.POST.get("project_id")
+        )
+        services.project_restore(project=project)
+        messages.success(request, _("Project “%(title)s” restored.") % {"title": project.title})
+        return redirect("dashboard")
     if request.method == "POST":
         project_form = ProjectForm(request.POST)
         if project_form.is_valid():
@@ -36,80 +44,81 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     search_form = ProjectSearchForm(request.GET)
     search = search_form.cleaned_data["q"] if search_form.is_valid() else ""
     projects = selectors.project_list_for_member(organization=membership.organization, search=search)
+    recent_jobs = generation_job_list_recent(organization=membership.organization)
+    notifications = selectors.notification_list_for_user(user=request.user, organization=membership.organization)
     context = {
         **me_sections(membership),
         "project_form": project_form,
         "search_form": search_form,
         "search": search,
         "projects": Paginator(projects, 12).get_page(request.GET.get("page")),
-        "notifications": selectors.notification_list_for_user(user=request.user, organization=membership.organization),
-        "recent_jobs": generation_job_list_recent(organization=membership.organization),
+        "notifications": notifications,
+        "recent_jobs": recent_jobs,
+        # Links only to projects that still exist: a deleted one is in "Deleted", not linked.
+        "alive_project_ids": selectors.project_ids_alive(
+            organization=membership.organization,
+            candidates=[job.project_ref for job in recent_jobs],
+        ),
+        "deleted_projects": selectors.project_list_deleted_for_member(organization=membership.organization)[:20],
+        "undo": undo_offer_pop(request),
+        "undo_seconds": settings.STUDIO_UNDO_TOAST_SECONDS,
     }
     return render(request, "studio/dashboard.html", context, status=400 if project_form.errors else 200)
 
 
 @login_required
 def project_page(request: HttpRequest, project_id) -> HttpResponse:
-    membership = request.membership
-    project = selectors.project_get_for_member(organization=membership.organization, project_id=project_id)
+    organization = request.membership.organization
+    project = selectors.project_get_for_member(organization=organization, project_id=project_id)
     project_form = ProjectForm(initial={"title": project.title, "premise": project.premise, "genre": project.genre})
     status = 200
     if request.method == "POST":
         status = 400
-        action = request.POST.get("action")
+        action = ACTIONS.get(request.POST.get("action", ""))
         try:
-            if action == "update-project":
-                project_form = ProjectForm(request.POST)
-                if project_form.is_valid():
-                    services.project_update(project=project, **project_form.cleaned_data)
-                    messages.success(request, _("Project saved."))
-                    return redirect("studio-project", project_id=project.id)
-            elif action == "update-beat":
-                beat = selectors.beat_get_for_member(
-                    organization=membership.organization, beat_id=request.POST.get("beat_id")
-                )
-                beat_form = BeatForm(request.POST)
-                if beat.project_id == project.id and beat_form.is_valid():
-                    services.beat_update(beat=beat, **beat_form.cleaned_data)
-                    messages.success(request, _("Beat saved."))
-                    return redirect(f"{project.get_absolute_url()}#beat-{beat.id}")
-                messages.error(request, _("The beat was not saved: check its title and text."))
-            elif action in ("publish", "unpublish"):
-                asset = selectors.asset_get_for_member(
-                    organization=membership.organization, asset_id=request.POST.get("asset_id")
-                )
-                change = services.asset_publish if action == "publish" else services.asset_unpublish
-                change(asset=asset)
-                messages.success(
-                    request, _("Published to the gallery.") if action == "publish" else _("Removed from the gallery.")
-                )
-                return redirect(project.get_absolute_url())
-            elif action in GENERATE_ACTIONS:
-                generate_from_page(request, project, action)
-                return redirect(project.get_absolute_url())
-            elif action == "delete-project":
-                services.project_soft_delete(project=project)
-                messages.success(request, _("Project deleted."))
-                return redirect("dashboard")
+            if action is None:
+                raise ValidationFailed(_("Unknown action."))
+            result = action(request, project)
+            if isinstance(result, ProjectForm):
+                project_form = result
+            elif result is not None:
+                return result
         except ApplicationError as error:
             messages.error(request, error.message)
             status = error.status_code
     story = project.current_stories[0] if project.current_stories else None
+    beats = list(selectors.beat_list_for_project(project=project))
+    costs = generation_costs()
     context = {
         "project": project,
         "project_form": project_form,
         "story": story,
-        "next_variation": story.version if story else 0,
-        "beats": selectors.beat_list_for_project(project=project),
-        "costs": generation_costs(),
-        **_jobs_context(membership.organization, project),
+        "next_variation": selectors.story_version_list_for_project(project=project).count(),
+        "next_quality": story.quality if story and story.quality else "fast",
+        "beats": beats,
+        "variants": selectors.beat_variants(beats=beats),
+        "deleted_beats": selectors.beat_list_deleted_for_project(project=project),
+        "costs": costs,
+        "animatic_cost": costs["video"]["fast"] * max(1, sum(1 for beat in beats if beat.image_id)),
+        "undo_seconds": settings.STUDIO_UNDO_TOAST_SECONDS,
+        "balance": credits_summary_get(organization=organization).total,
+        "film_clips": selectors.film_clips_for_project(project=project),
+        "animatics": selectors.animatic_list_for_project(project=project),
+        "film": selectors.film_latest_for_project(project=project),
+        "undo": undo_offer_pop(request),
+        **_jobs_context(organization, project),
     }
     return render(request, "studio/project.html", context, status=status)
 
 
 def _jobs_context(organization, project) -> dict:
     jobs = generation_job_list_for_project(organization=organization, project_id=project.id)
-    return {"jobs": jobs, "jobs_active": any(not job.is_finished for job in jobs)}
+    purposes = selectors.job_purposes(project=project, jobs=jobs)
+    return {
+        "jobs": [(job, purposes[job.pk]) for job in jobs],
+        "jobs_active": any(not job.is_finished for job in jobs),
+        "animatic_jobs": [job for job in jobs if job.kind == "video" and not job.beat_ref and not job.is_finished],
+    }
 
 
 @login_required
@@ -128,9 +137,31 @@ def project_jobs(request: HttpRequest, project_id) -> HttpResponse:
     return response
 
 
+@login_required
+def story_versions_page(request: HttpRequest, project_id) -> HttpResponse:
+    project = selectors.project_get_for_member(organization=request.membership.organization, project_id=project_id)
+    versions = selectors.story_version_list_for_project(project=project)
+    return render(request, "studio/versions.html", {"project": project, "versions": versions})
+
+
+@login_required
+def story_version_page(request: HttpRequest, project_id, version: int) -> HttpResponse:
+    """One version, read-only, with its beats and their chosen images and videos."""
+    project = selectors.project_get_for_member(organization=request.membership.organization, project_id=project_id)
+    story = selectors.story_version_get_for_project(project=project, version=version)
+    beats = selectors.beat_list_for_story(story=story)
+    return render(request, "studio/version.html", {"project": project, "story": story, "beats": beats})
+
+
 def gallery(request: HttpRequest) -> HttpResponse:
     contents = Paginator(selectors.published_content_list(), 24).get_page(request.GET.get("page"))
     return render(request, "studio/gallery.html", {"contents": contents})
+
+
+def gallery_item(request: HttpRequest, asset_id) -> HttpResponse:
+    """A published item's permalink, with Open Graph tags so that a shared link previews."""
+    asset = selectors.published_content_get(asset_id=asset_id)
+    return render(request, "studio/gallery_item.html", {"asset": asset})
 
 
 @login_required

@@ -28,7 +28,7 @@ def things(owner, organization, django_capture_on_commit_callbacks):
     """One of everything, owned by `organization`."""
     membership = Membership.objects.get(user=owner, organization=organization)
     project = studio.project_create(membership=membership, title=SECRET, premise=SECRET)
-    studio.story_apply(project=project, story=STORY)
+    studio.story_version_create(project=project, story=STORY)
     beat = project.beats.first()
     asset = studio.asset_create(project=project, beat=beat, kind="image", file_name="tests/x.png")
     job = GenerationJob.objects.create(
@@ -39,7 +39,7 @@ def things(owner, organization, django_capture_on_commit_callbacks):
         order = order_checkout(membership=membership, item="pack:credits-100", gateway="dev")
         invitation = invitation_create(membership=membership, email="guest@example.com", role="member")
     return {
-        "project": project.id, "beat": beat.id, "asset": asset.id, "job": job.id,
+        "project": project.id, "beat": beat.id, "asset": asset.id, "job": job.id, "version": 1,
         "order": order.order_id, "invitation": invitation.id, "token": invitation.token,
     }  # fmt: skip
 
@@ -70,6 +70,17 @@ API = [
     ("post", "/api/projects/{project}/beats/reorder", 404),
     ("get", "/api/projects/{project}/assets/", 404),
     ("patch", "/api/beats/{beat}/", 404),
+    ("delete", "/api/beats/{beat}/", 404),
+    ("post", "/api/beats/{beat}/restore", 404),
+    ("get", "/api/beats/{beat}/variants", 404),
+    ("post", "/api/beats/{beat}/choose", 404),
+    ("post", "/api/projects/{project}/restore", 404),
+    ("get", "/api/projects/{project}/versions", 404),
+    ("get", "/api/projects/{project}/versions/{version}", 404),
+    ("post", "/api/projects/{project}/versions/{version}/restore", 404),
+    ("post", "/api/projects/{project}/beats/", 404),
+    ("get", "/api/projects/{project}/film", 404),
+    ("post", "/api/projects/{project}/film", 404),
     ("post", "/api/assets/{asset}/publish", 404),
     ("post", "/api/assets/{asset}/unpublish", 404),
 ]
@@ -83,11 +94,13 @@ PAGES = [
     ("get", "/studio/{project}/", 404),
     ("post", "/studio/{project}/", 404),
     ("get", "/studio/{project}/jobs/", 404),
+    ("get", "/studio/{project}/versions/", 404),
+    ("get", "/studio/{project}/versions/{version}/", 404),
     ("post", "/organizations/switch/", "own"),
     ("get", "/invitations/{token}/", "own"),
 ]
 # /metrics has its own rule (allowed addresses or a token): tests/observability/test_metrics.py
-PUBLIC = {"/", "/healthz", "/readyz", "/gallery/", "/login/", "/register/", "/logout/", "/api/schema/", "/api/docs/",
+PUBLIC = {"/", "/healthz", "/readyz", "/gallery/", "/gallery/{asset}/", "/login/", "/register/", "/logout/", "/api/schema/", "/api/docs/",
           "/api/public/contents", "/api/webhooks/midtrans", "/api/webhooks/xendit", "/metrics"}  # fmt: skip
 
 
@@ -97,6 +110,7 @@ def _body(things):
         "project_id": str(things["project"]), "beat_id": str(things["beat"]), "premise": "p", "prompt": "p",
         "quality": "fast", "title": "t", "beat_ids": [str(things["beat"])], "item": "pack:credits-100",
         "gateway": "dev", "organization_id": str(things["project"]), "action": "update-project",
+        "asset_id": str(things["asset"]),
     }  # fmt: skip
 
 

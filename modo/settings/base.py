@@ -112,3 +112,4 @@ from .email import *  # noqa: E402, F403
 from .observability import *  # noqa: E402, F403
 from .security import *  # noqa: E402, F403
 from .storage import *  # noqa: E402, F403
+from .studio import *  # noqa: E402, F403

@@ -30,6 +30,22 @@ class BeatUpdateSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
 
 
+class BeatCreateSerializer(BeatUpdateSerializer):
+    title = serializers.CharField(max_length=TITLE_MAX)
+    position = serializers.IntegerField(min_value=0, required=False, help_text="0-based; the end when absent")
+
+
+class BeatChooseSerializer(serializers.Serializer):
+    asset_id = serializers.UUIDField()
+
+
+class BeatVariantsSerializer(serializers.Serializer):
+    images = AssetSerializer(many=True)
+    videos = AssetSerializer(many=True)
+    chosen_image_id = serializers.UUIDField(allow_null=True)
+    chosen_video_id = serializers.UUIDField(allow_null=True)
+
+
 class BeatReorderSerializer(serializers.Serializer):
     beat_ids = serializers.ListField(child=serializers.UUIDField(), allow_empty=False, max_length=200)
 
@@ -40,12 +56,50 @@ class StorySerializer(serializers.ModelSerializer):
         fields = ["version", "title", "logline", "genre", "characters", "created_at"]
 
 
+class StoryVersionSerializer(serializers.ModelSerializer):
+    created_by = serializers.EmailField(source="created_by.email", allow_null=True, default=None)
+    job_id = serializers.UUIDField(source="generation_job_id", allow_null=True)
+    beat_count = serializers.IntegerField(read_only=True, default=None)
+
+    class Meta:
+        model = Story
+        fields = [
+            "version",
+            "title",
+            "logline",
+            "genre",
+            "premise",
+            "quality",
+            "is_current",
+            "created_by",
+            "job_id",
+            "beat_count",
+            "created_at",
+        ]
+
+
+class StoryVersionDetailSerializer(StoryVersionSerializer):
+    beats = serializers.SerializerMethodField()
+
+    class Meta(StoryVersionSerializer.Meta):
+        fields = [*StoryVersionSerializer.Meta.fields, "characters", "beats"]
+
+    def get_beats(self, story: Story) -> list[dict]:
+        return BeatSerializer(self.context["beats"], many=True).data
+
+
+class FilmSerializer(serializers.Serializer):
+    clips = AssetSerializer(many=True, help_text="The chosen videos of the current beats, in order")
+    animatics = AssetSerializer(many=True, help_text="Whole-project videos, newest first")
+    film = AssetSerializer(allow_null=True, help_text="The clips joined into one MP4, when built")
+
+
 class ProjectSerializer(serializers.ModelSerializer):
     story = serializers.SerializerMethodField()
 
     class Meta:
         model = Project
-        fields = ["id", "title", "premise", "genre", "story", "created_at", "updated_at"]
+        fields = ["id", "title", "premise", "genre", "story", "created_at", "updated_at", "deleted_at"]
 
     def get_story(self, project: Project) -> dict | None:
         stories = getattr(project, "current_stories", None)
@@ -63,6 +117,10 @@ class ProjectWriteSerializer(serializers.Serializer):
 class PublicContentSerializer(AssetSerializer):
     project_title = serializers.CharField(source="project.title")
     beat_title = serializers.CharField(source="beat.title", allow_null=True, default=None)
+    permalink = serializers.SerializerMethodField()
 
     class Meta(AssetSerializer.Meta):
-        fields = ["id", "kind", "url", "project_title", "beat_title", "published_at"]
+        fields = ["id", "kind", "url", "permalink", "project_title", "beat_title", "published_at"]
+
+    def get_permalink(self, asset: Asset) -> str:
+        return f"/gallery/{asset.id}/"

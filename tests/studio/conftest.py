@@ -26,7 +26,7 @@ def project(owner_membership):
 
 @pytest.fixture
 def project_with_story(project):
-    services.story_apply(project=project, story=STORY)
+    services.story_version_create(project=project, story=STORY)
     return project
 
 

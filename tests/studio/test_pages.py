@@ -68,7 +68,7 @@ def test_a_beat_of_another_project_cannot_be_edited_through_this_one(
     from tests.studio.conftest import STORY
 
     other = services.project_create(membership=owner_membership, title="Other")
-    services.story_apply(project=other, story=STORY)
+    services.story_version_create(project=other, story=STORY)
     foreign_beat = other.beats.first()
     _as_owner(client, owner, organization)
 
@@ -96,7 +96,10 @@ def test_a_project_deleted_on_its_page_leaves_the_dashboard(client, owner, organ
 
     client.post(f"/studio/{project.id}/", {"action": "delete-project"})
 
-    assert "Lanterns" not in client.get("/dashboard/").content.decode()
+    client.get("/dashboard/")  # the page right after shows the undo toast
+    page = client.get("/dashboard/").content.decode()
+    assert f'href="/studio/{project.id}/"' not in page
+    assert "Restore “Lanterns”" in page  # only in the "Deleted" list
     assert client.get(f"/studio/{project.id}/").status_code == 404
 
 

@@ -21,12 +21,12 @@ def test_soft_deleted_rows_are_purged_after_30_days_with_their_files(project_wit
     services.project_soft_delete(project=project_with_story)
 
     kept = services.soft_deleted_purge(now=timezone.now() + timedelta(days=29))
-    assert kept == {"projects": 0, "assets": 0}
+    assert kept == {"projects": 0, "beats": 0, "assets": 0}
     assert default_storage.exists(path)
 
     purged = services.soft_deleted_purge(now=timezone.now() + timedelta(days=31))
 
-    assert purged == {"projects": 1, "assets": 1}
+    assert purged == {"projects": 1, "beats": 0, "assets": 1}
     assert not Project.all_objects.filter(pk=project_with_story.pk).exists()
     assert not Asset.all_objects.exists()
     assert not default_storage.exists(path)
@@ -60,5 +60,5 @@ def test_the_daily_purge_task_deletes_what_was_deleted_31_days_ago(project_with_
     services.project_soft_delete(project=project_with_story)
     time_machine.move_to(timezone.now() + timedelta(days=31))
 
-    assert soft_deleted_purge_daily() == {"projects": 1, "assets": 0}
+    assert soft_deleted_purge_daily() == {"projects": 1, "beats": 0, "assets": 0}
     assert not Project.all_objects.exists()
