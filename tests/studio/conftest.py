@@ -46,3 +46,26 @@ def on_pro_plan(owner_membership, django_capture_on_commit_callbacks):
         order = order_checkout(membership=owner_membership, item="plan:pro", gateway="dev")
         order_status_apply(order_id=order.order_id, status="paid", raw_status="settlement", amount=order.amount)
     return owner_membership.organization
+
+
+class CommittingClient:
+    """The owner's browser, where what a request leaves for after its commit (tasks, hooks)
+    runs at the end of the request, as it does in production."""
+
+    def __init__(self, client, capture):
+        self.client, self.capture = client, capture
+
+    def get(self, *args, **kwargs):
+        return self.client.get(*args, **kwargs)
+
+    def post(self, *args, **kwargs):
+        with self.capture(execute=True):
+            response = self.client.post(*args, **kwargs)
+        return response
+
+
+@pytest.fixture
+def studio(client, owner, organization, django_capture_on_commit_callbacks):
+    client.force_login(owner)
+    client.post("/organizations/switch/", {"organization_id": str(organization.id)})
+    return CommittingClient(client, django_capture_on_commit_callbacks)

@@ -1,32 +1,7 @@
 """Generating from the studio page, on the local provider (tasks run inline in these tests)."""
 
-import pytest
-
 from credits.models import CreditBalance
 from studio.models import Asset, Project
-
-
-class CommittingClient:
-    """The owner's browser, where what a request leaves for after its commit (tasks, hooks)
-    runs at the end of the request, as it does in production."""
-
-    def __init__(self, client, capture):
-        self.client, self.capture = client, capture
-
-    def get(self, *args, **kwargs):
-        return self.client.get(*args, **kwargs)
-
-    def post(self, *args, **kwargs):
-        with self.capture(execute=True):
-            response = self.client.post(*args, **kwargs)
-        return response
-
-
-@pytest.fixture
-def studio(client, owner, organization, django_capture_on_commit_callbacks):
-    client.force_login(owner)
-    client.post("/organizations/switch/", {"organization_id": str(organization.id)})
-    return CommittingClient(client, django_capture_on_commit_callbacks)
 
 
 def test_the_cost_is_shown_before_clicking(studio, project):
