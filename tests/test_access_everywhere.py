@@ -100,7 +100,8 @@ PAGES = [
     ("get", "/invitations/{token}/", "own"),
 ]
 # /metrics has its own rule (allowed addresses or a token): tests/observability/test_metrics.py
-PUBLIC = {"/", "/healthz", "/readyz", "/gallery/", "/gallery/{asset}/", "/login/", "/register/", "/logout/", "/api/schema/", "/api/docs/",
+PUBLIC = {"/", "/healthz", "/readyz", "/gallery/", "/gallery/{asset}/",
+          "/login/", "/register/", "/logout/", "/api/schema/", "/api/docs/",
           "/api/public/contents", "/api/webhooks/midtrans", "/api/webhooks/xendit", "/metrics"}  # fmt: skip
 
 
