@@ -86,6 +86,9 @@ def project_page(request: HttpRequest, project_id) -> HttpResponse:
         except ApplicationError as error:
             messages.error(request, error.message)
             status = error.status_code
+    # The jobs first: a job that finishes while the page is read then still shows as running
+    # (the page polls and reloads), never as done with its image missing from the beats.
+    jobs = _jobs_context(organization, project)
     story = project.current_stories[0] if project.current_stories else None
     beats = list(selectors.beat_list_for_project(project=project))
     costs = generation_costs()
@@ -106,7 +109,7 @@ def project_page(request: HttpRequest, project_id) -> HttpResponse:
         "animatics": selectors.animatic_list_for_project(project=project),
         "film": selectors.film_latest_for_project(project=project),
         "undo": undo_offer_pop(request),
-        **_jobs_context(organization, project),
+        **jobs,
     }
     return render(request, "studio/project.html", context, status=status)
 

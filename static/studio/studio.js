@@ -1,7 +1,8 @@
 // The studio's page behaviour (progressive: every action also works as a plain form post).
 // - Confirmation before deleting, regenerating, and any action costing 30 credits or more.
 // - One charge per click: a form's buttons are disabled while it is being submitted.
-// - Drag-to-reorder beats (and the arrow keys on a beat's handle), sent to the reorder API.
+// - Drag-to-reorder beats by their handle (pointer events: mouse and touch), or the arrow keys on
+//   the handle, sent to the reorder API.
 // - The film plays the beats' chosen videos one after another.
 // - The "Undo" toast closes by itself after its seconds.
 (function () {
@@ -112,34 +113,36 @@
     status.setAttribute("aria-live", "polite");
     list.parentNode.insertBefore(status, list);
 
-    list.addEventListener("dragstart", function (event) {
+    // Pointer events (mouse, pen and touch alike): the handle is held and moved over the list.
+    list.addEventListener("pointerdown", function (event) {
       var handle = event.target.closest && event.target.closest(".drag-handle");
-      if (!handle) return;
+      if (!handle || event.button !== 0) return;
+      event.preventDefault();
       dragged = handle.closest("li[data-beat-id]");
       dragged.classList.add("beat-dragging");
-      event.dataTransfer.effectAllowed = "move";
-      event.dataTransfer.setData("text/plain", dragged.dataset.beatId);
+      dragged.dataset.startOrder = Array.prototype.indexOf.call(list.children, dragged);
+      handle.setPointerCapture(event.pointerId);
     });
-    list.addEventListener("dragover", function (event) {
+    list.addEventListener("pointermove", function (event) {
       if (!dragged) return;
-      event.preventDefault();
-      var over = event.target.closest && event.target.closest("li[data-beat-id]");
-      if (!over || over === dragged) return;
+      var under = document.elementFromPoint(event.clientX, event.clientY);
+      var over = under && under.closest && under.closest("ol.beat-list > li[data-beat-id]");
+      if (!over || over === dragged || over.parentNode !== list) return;
       var box = over.getBoundingClientRect();
       var after = event.clientY > box.top + box.height / 2;
       list.insertBefore(dragged, after ? over.nextSibling : over);
     });
-    list.addEventListener("drop", function (event) {
+    function drop() {
       if (!dragged) return;
-      event.preventDefault();
-    });
-    list.addEventListener("dragend", function () {
-      if (!dragged) return;
+      var moved = String(Array.prototype.indexOf.call(list.children, dragged)) !== dragged.dataset.startOrder;
       dragged.classList.remove("beat-dragging");
       dragged = null;
+      if (!moved) return;
       renumber(list);
       saveOrder(list).then(function () { window.location.reload(); });
-    });
+    }
+    list.addEventListener("pointerup", drop);
+    list.addEventListener("pointercancel", drop);
     list.addEventListener("keydown", function (event) {
       var handle = event.target.closest && event.target.closest(".drag-handle");
       if (!handle || (event.key !== "ArrowUp" && event.key !== "ArrowDown")) return;

@@ -64,6 +64,9 @@ def test_a_new_member_turns_a_premise_into_a_published_video_in_the_gallery(page
 
     worker.pause()
     beat_card(page, 1).get_by_role("button", name="Generate video").click()
+    confirm = page.get_by_role("dialog")
+    expect(confirm).to_contain_text(re.compile(r"This uses 30 of your \d+ credits\."))
+    confirm.get_by_role("button", name="Continue").click()
 
     expect(flash(page)).to_contain_text("Video queued")
     expect(page.locator("#jobs progress")).to_be_visible()
