@@ -182,3 +182,26 @@ def test_a_deleted_project_is_undone_and_restored_from_deleted(page, shots, stud
     main.get_by_role("button", name="Restore “Kancil”").click()
 
     expect(main.get_by_role("link", name="Kancil")).to_be_visible()
+
+
+def test_the_studio_work_fits_a_phone(browser, site, studio_project, shots):
+    """390 px wide: the beat tools, variants, film and confirmation stay inside the screen."""
+    person, project = studio_project
+    context = browser.new_context(base_url=site.url, locale="en-US", viewport={"width": 390, "height": 844})
+    phone = context.new_page()
+    try:
+        _open(phone, person, project)
+        overflowing = phone.evaluate(
+            """() => [...document.querySelectorAll(
+                    '.beat-toolbar, .beat-body form, .film, .studio-header, .add-beat, .generate-form')]
+                .filter((node) => node.getBoundingClientRect().right > window.innerWidth + 1)
+                .map((node) => node.className)"""
+        )
+        assert overflowing == []
+        beat_card(phone, 1).get_by_role("button", name="Delete beat").click()
+        dialog = phone.get_by_role("dialog")
+        expect(dialog).to_be_visible()
+        assert dialog.bounding_box()["width"] <= 390
+        phone.screenshot(path=str(shots.folder / "phone-confirm.png"))
+    finally:
+        context.close()

@@ -32,3 +32,13 @@ def test_api_errors_speak_indonesian_to_an_indonesian_client(owner_api):
 
 def test_english_stays_the_default(client, db):
     assert "Masuk" not in client.get("/login/").content.decode()
+
+
+def test_the_studio_work_reads_in_indonesian(client, owner, organization, project_with_story):
+    client.force_login(owner)
+    client.post("/organizations/switch/", {"organization_id": str(organization.id)})
+
+    page = client.get(f"/studio/{project_with_story.id}/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
+
+    assert "Ini memakai %(cost)s dari %(balance)s kredit Anda." in page
+    assert "Tulis ulang teks · 3 kredit" in page and "Hapus beat" in page and "Anda yakin?" in page
