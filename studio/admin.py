@@ -34,10 +34,15 @@ class SoftDeletableAdmin(admin.ModelAdmin):
 
 
 class BeatInline(admin.TabularInline):
+    """The beats of every story version (the current one's and the earlier ones'), not deleted."""
+
     model = Beat
     extra = 0
-    fields = ["order", "title", "image", "animation"]
-    readonly_fields = ["image", "animation"]
+    fields = ["story", "order", "title", "image", "animation"]
+    readonly_fields = ["story", "image", "animation"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False  # a beat belongs to a story version: members add them in the studio
 
 
 @admin.register(Project)
@@ -52,10 +57,10 @@ class ProjectAdmin(SoftDeletableAdmin):
 
 @admin.register(Story)
 class StoryAdmin(admin.ModelAdmin):
-    list_display = ["title", "project", "version", "is_current", "created_at"]
-    list_filter = ["is_current"]
+    list_display = ["title", "project", "version", "is_current", "quality", "created_by", "created_at"]
+    list_filter = ["is_current", "quality"]
+    list_select_related = ["project", "created_by"]
     search_fields = ["title", "project__title"]
-    list_select_related = ["project"]
 
 
 @admin.register(Asset)

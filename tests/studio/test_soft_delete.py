@@ -62,3 +62,20 @@ def test_the_daily_purge_task_deletes_what_was_deleted_31_days_ago(project_with_
 
     assert soft_deleted_purge_daily() == {"projects": 1, "beats": 0, "assets": 0}
     assert not Project.all_objects.exists()
+
+
+def test_staff_see_a_projects_beats_of_every_version_in_the_admin(client, project_with_story):
+    from tests.factories import UserFactory
+    from tests.studio.conftest import STORY
+
+    services.story_version_create(project=project_with_story, story={**STORY, "title": "Second take"})
+    staff = UserFactory(is_staff=True)
+    staff.is_superuser = True
+    staff.save(update_fields=["is_superuser"])
+    client.force_login(staff)
+
+    page = client.get(f"/admin/studio/project/{project_with_story.pk}/change/")
+
+    assert page.status_code == 200
+    assert page.content.decode().count('value="Beat 1"') == 2  # one per version
+    assert client.get("/admin/studio/story/").status_code == 200
