@@ -37,6 +37,11 @@ def test_the_film_joins_the_chosen_beat_videos_into_one_mp4(
     page = studio.get(f"/studio/{project_with_story.id}/").content.decode()
     assert "Download the film (MP4)" in page and film.file.url in page
 
+    studio.post(f"/studio/{project_with_story.id}/", {"action": "publish", "asset_id": str(film.id)})
+    permalink = studio.get(f"/gallery/{film.id}/").content.decode()
+    assert f'<meta property="og:video" content="http://testserver{film.file.url}">' in permalink
+    assert '<meta property="og:title" content="Lanterns">' in permalink
+
 
 def test_building_a_film_without_beat_videos_says_what_to_do(owner_api, project_with_story):
     response = owner_api.post(f"/api/projects/{project_with_story.id}/film")
