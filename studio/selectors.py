@@ -218,16 +218,21 @@ def project_ids_alive(*, organization: Organization, candidates: list[str]) -> s
     return {str(pk) for pk in alive}
 
 
-def job_purposes(*, project: Project, jobs: list) -> dict:
-    """What each job is for, as the job list says it: "Beat 3 · The call", "Whole project"…"""
+def job_purposes(*, organization: Organization, jobs: list) -> dict:
+    """What each job is for, as the job lists say it: "Beat 3 · The call", "Whole project"…
+
+    A beat's number is its place in its version (orders stay gapless: deleting closes the gap).
+    """
     beat_ids = {job.beat_ref for job in jobs if job.beat_ref}
-    beats = {str(beat.pk): beat for beat in Beat.all_objects.filter(project=project, pk__in=beat_ids)}
-    current = {str(beat.pk): index for index, beat in enumerate(beat_list_for_project(project=project), start=1)}
+    beats = {
+        str(beat.pk): beat
+        for beat in Beat.all_objects.filter(project__organization=organization, pk__in=beat_ids).select_related("story")
+    }
     purposes = {}
     for job in jobs:
         beat = beats.get(job.beat_ref) if job.beat_ref else None
-        if beat is not None and job.beat_ref in current:
-            purpose = _("Beat %(number)d · %(title)s") % {"number": current[job.beat_ref], "title": beat.title}
+        if beat is not None and beat.story.is_current and not beat.is_deleted:
+            purpose = _("Beat %(number)d · %(title)s") % {"number": beat.order + 1, "title": beat.title}
         elif beat is not None:
             purpose = _("A beat of another version · %(title)s") % {"title": beat.title}
         elif job.kind == "story":

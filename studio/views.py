@@ -45,6 +45,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     search = search_form.cleaned_data["q"] if search_form.is_valid() else ""
     projects = selectors.project_list_for_member(organization=membership.organization, search=search)
     recent_jobs = generation_job_list_recent(organization=membership.organization)
+    purposes = selectors.job_purposes(organization=membership.organization, jobs=recent_jobs)
     notifications = selectors.notification_list_for_user(user=request.user, organization=membership.organization)
     context = {
         **me_sections(membership),
@@ -53,7 +54,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "search": search,
         "projects": Paginator(projects, 12).get_page(request.GET.get("page")),
         "notifications": notifications,
-        "recent_jobs": recent_jobs,
+        "recent_jobs": [(job, purposes[job.pk]) for job in recent_jobs],
         # Links only to projects that still exist: a deleted one is in "Deleted", not linked.
         "alive_project_ids": selectors.project_ids_alive(
             organization=membership.organization,
@@ -116,7 +117,7 @@ def project_page(request: HttpRequest, project_id) -> HttpResponse:
 
 def _jobs_context(organization, project) -> dict:
     jobs = generation_job_list_for_project(organization=organization, project_id=project.id)
-    purposes = selectors.job_purposes(project=project, jobs=jobs)
+    purposes = selectors.job_purposes(organization=organization, jobs=jobs)
     return {
         "jobs": [(job, purposes[job.pk]) for job in jobs],
         "jobs_active": any(not job.is_finished for job in jobs),

@@ -125,3 +125,21 @@ def test_the_home_page_shows_the_plans_from_the_catalogue(client, db):
 
     assert "Rp 259,000" in page and "Rp 99,000" in page
     assert "Rp 249,000" not in page
+
+
+def test_each_job_says_what_it_is_for(studio, project_with_story, owner, organization):
+    from django.utils import timezone
+
+    from aigen.models import GenerationJob
+    from studio.models import Beat
+
+    beat = Beat.objects.get(project=project_with_story, order=2)
+    for beat_ref in (str(beat.id), ""):
+        GenerationJob.objects.create(
+            organization=organization, user=owner, kind="video", quality="fast", deadline_at=timezone.now(),
+            input={}, project_ref=str(project_with_story.id), beat_ref=beat_ref,
+        )  # fmt: skip
+
+    for url in ("/dashboard/", f"/studio/{project_with_story.id}/"):
+        page = studio.get(url).content.decode()
+        assert "Beat 3 · Beat 3" in page and "Whole project" in page
