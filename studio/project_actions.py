@@ -2,10 +2,13 @@
 service and answers with a redirect and a flash message. A deletion leaves an undo offer
 (`undo_offer`) that the next page shows as a toast."""
 
+import time
+
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core.errors import ValidationFailed
@@ -19,15 +22,27 @@ from .tasks import project_film_build
 
 GENERATE_ACTIONS = ("generate-story", "generate-image", "generate-video", "generate-animatic", "regenerate-beat-text")
 UNDO_SESSION_KEY = "studio_undo"
+UNDO_OFFER_FRESH_SECONDS = 60  # the page after a deletion; a later visit offers nothing
 
 
-def undo_offer(request: HttpRequest, *, action: str, object_id, message: str) -> None:
-    """Remember what was just deleted, for the toast of the next page ("Undo")."""
-    request.session[UNDO_SESSION_KEY] = {"action": action, "id": str(object_id), "message": message}
+def undo_offer(request: HttpRequest, *, action: str, object_id, message: str, page: str) -> None:
+    """Remember what was just deleted, for the toast ("Undo") of the next view of `page`."""
+    request.session[UNDO_SESSION_KEY] = {
+        "action": action,
+        "id": str(object_id),
+        "message": message,
+        "page": page,
+        "at": time.time(),
+    }
 
 
 def undo_offer_pop(request: HttpRequest) -> dict | None:
-    return request.session.pop(UNDO_SESSION_KEY, None)
+    """The undo offer made for this page in the last minute (then it has expired), once."""
+    offer = request.session.get(UNDO_SESSION_KEY)
+    if not offer or offer.get("page") != request.path:
+        return None
+    del request.session[UNDO_SESSION_KEY]
+    return offer if time.time() - offer.get("at", 0) < UNDO_OFFER_FRESH_SECONDS else None
 
 
 def _back(project: Project, anchor: str = "") -> HttpResponse:
@@ -81,6 +96,7 @@ def delete_beat(request, project):
         action="restore-beat",
         object_id=beat.id,
         message=_("Beat “%(title)s” deleted.") % {"title": beat.title},
+        page=project.get_absolute_url(),
     )
     return _back(project, "beats-title")
 
@@ -147,6 +163,7 @@ def delete_project(request, project):
         action="restore-project",
         object_id=project.id,
         message=_("Project “%(title)s” deleted.") % {"title": project.title},
+        page=reverse("dashboard"),
     )
     return redirect("dashboard")
 

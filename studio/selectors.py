@@ -67,7 +67,11 @@ def project_get_deleted_for_member(*, organization: Organization, project_id: ob
 
 def beat_list_for_project(*, project: Project) -> QuerySet[Beat]:
     """The beats of the project's current story version, in order."""
-    return Beat.objects.filter(project=project, story__is_current=True).select_related("image", "animation")
+    return (
+        Beat.objects.filter(project=project, story__is_current=True)
+        .select_related("image", "animation")
+        .order_by("order")
+    )
 
 
 def beat_list_for_story(*, story: Story) -> QuerySet[Beat]:

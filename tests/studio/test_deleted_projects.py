@@ -81,3 +81,14 @@ def test_the_purge_task_removes_a_project_after_30_days(project_with_story, time
     soft_deleted_purge_daily()
 
     assert not Project.all_objects.filter(pk=project_with_story.pk).exists()
+
+
+def test_the_undo_offer_shows_only_on_the_page_it_was_made_for(studio, project_with_story):
+    from studio.models import Beat
+
+    beat = Beat.objects.get(project=project_with_story, order=0)
+    studio.post(f"/studio/{project_with_story.id}/", {"action": "delete-beat", "beat_id": str(beat.id)})
+
+    assert "Beat “Beat 1” deleted." not in studio.get("/dashboard/").content.decode()
+    assert "Beat “Beat 1” deleted." in studio.get(f"/studio/{project_with_story.id}/").content.decode()
+    assert "Beat “Beat 1” deleted." not in studio.get(f"/studio/{project_with_story.id}/").content.decode()
