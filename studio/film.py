@@ -45,7 +45,7 @@ def project_film_build(*, project: Project) -> Asset | None:
                 path.write_bytes(source.read())
             paths.append(path)
         output = Path(folder) / "film.mp4"
-        _join(paths, output)
+        clips_join(paths, output)
         name = default_storage.save(
             f"films/{project.organization_id}/{project.id}/{uuid.uuid4().hex}.mp4", ContentFile(output.read_bytes())
         )
@@ -62,7 +62,8 @@ def _size(path: Path) -> tuple[int, int]:
     return width - width % 2, height - height % 2
 
 
-def _join(paths: list[Path], output: Path) -> None:
+def clips_join(paths: list[Path], output: Path) -> None:
+    """ffmpeg: scale and pad every clip to the first one's size, 24 fps, then concatenate (video only)."""
     width, height = _size(paths[0])
     inputs = [argument for path in paths for argument in ("-i", str(path))]
     fit = f"scale={width}:{height}:force_original_aspect_ratio=decrease,pad={width}:{height}:(ow-iw)/2:(oh-ih)/2"
