@@ -69,6 +69,7 @@ bench: install
 	bash scripts/ensure-services.sh
 	$(PY) bench/credits.py
 	$(PY) bench/generate.py
+	$(PY) bench/film.py
 
 # Longer runs: 1,000 simulated users with locust; the analytics queries on 1M usage rows.
 bench-load: install
