@@ -41,9 +41,10 @@ def form_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def generate_from_page(request: HttpRequest, project: Project, action: str) -> None:
+def generate_from_page(request: HttpRequest, project: Project, action: str) -> str | None:
     """Run one generate-* action of the studio page once per form token; success, a replay and
-    failure all end as flash messages."""
+    failure all end as flash messages. Returns the id of the job the click made (the same one
+    for a replay), or None."""
     organization = request.membership.organization
     token = request.POST.get(IDEMPOTENCY_FIELD, "")
     begun = None
@@ -55,7 +56,7 @@ def generate_from_page(request: HttpRequest, project: Project, action: str) -> N
             )
             if begun.replay is not None:
                 messages.info(request, _("This was already sent: it runs once and is charged once."))
-                return
+                return (begun.replay.body or {}).get("job_id")
         job_id = _generate(request, project, action)
     except ApplicationError as error:
         if begun is not None:
@@ -66,13 +67,14 @@ def generate_from_page(request: HttpRequest, project: Project, action: str) -> N
             )
         else:
             messages.error(request, error.message)
-        return
+        return None
     except BaseException:
         if begun is not None:
             idempotency_release(record=begun.record)
         raise
     if begun is not None:
         idempotency_complete(record=begun.record, status=200, body={"job_id": str(job_id) if job_id else None})
+    return str(job_id) if job_id else None
 
 
 def _generate(request: HttpRequest, project: Project, action: str):

@@ -169,8 +169,8 @@ def delete_project(request, project):
 
 
 def generate(request, project):
-    generate_from_page(request, project, request.POST["action"])
-    return _back(project)
+    job_id = generate_from_page(request, project, request.POST["action"])
+    return _back(project, f"job-{job_id}" if job_id else "")
 
 
 ACTIONS = {

@@ -15,12 +15,13 @@ def test_two_identical_form_posts_with_one_token_charge_once_and_make_one_job(st
     beat = Beat.objects.get(project=project_with_story, order=0)
     url = f"/studio/{project_with_story.id}/"
 
-    studio.post(url, _image_form(beat, "click-1"))
-    second = studio.post(url, _image_form(beat, "click-1"), follow=True)
+    first = studio.post(url, _image_form(beat, "click-1"))
+    second = studio.post(url, _image_form(beat, "click-1"))
 
-    assert GenerationJob.objects.filter(kind="image").count() == 1
+    job = GenerationJob.objects.get(kind="image")
     assert CreditTransaction.objects.filter(type="usage").count() == 1
-    assert "already sent" in second.content.decode()
+    assert first["Location"] == second["Location"] == f"{url}#job-{job.id}"
+    assert "already sent" in studio.get(url).content.decode()
 
 
 def test_two_forms_with_their_own_tokens_are_two_clicks(studio, project_with_story, on_pro_plan):
