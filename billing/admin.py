@@ -7,7 +7,9 @@ from audit.services import field_changes, staff_action_record
 
 from .gateways import GatewayError
 from .models import CreditPack, Fulfilment, Order, Plan, Subscription, WebhookEvent
-from .services import AmountMismatch, _subscription_changed, order_recheck
+from .services.fulfilment import AmountMismatch
+from .services.orders import order_recheck
+from .services.subscriptions import subscription_changed
 
 
 @admin.register(Plan)
@@ -38,7 +40,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         before, after = field_changes(old, obj, self.audited_fields)
         if after:
-            _subscription_changed(obj.organization_id)  # the tier (rate limit, trial) follows at once
+            subscription_changed(obj.organization_id)  # the tier (rate limit, trial) follows at once
             staff_action_record(
                 actor=request.user,
                 action=StaffAction.Action.SUBSCRIPTION_CHANGE,

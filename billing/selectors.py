@@ -17,6 +17,7 @@ from credits.hooks import Tier
 from .models import CreditPack, Order, Plan, Subscription
 
 SUBSCRIPTION_CACHE_SECONDS = 5 * 60
+CURRENT_STATUSES = (Subscription.Status.ACTIVE, Subscription.Status.PAST_DUE, Subscription.Status.CANCELED)
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class SubscriptionState:
     paid: bool
     credit_pack_bought: bool = False
     entry_plan_daily_limit: int = 0  # the cheapest plan for sale's, for a pack buyer without a plan
+    service_ends_at: datetime | None = None  # the period end, or the grace period's end when unpaid
 
     @property
     def requests_per_day(self) -> int:
@@ -44,11 +46,13 @@ class SubscriptionState:
 
     @property
     def is_paid_and_current(self) -> bool:
+        """A paid plan that still serves: active or canceled before its period end, past due
+        within its grace period (an active one whose end just passed is past due in effect)."""
         return (
             self.paid
-            and self.status == Subscription.Status.ACTIVE
-            and self.current_period_end is not None
-            and self.current_period_end > timezone.now()
+            and self.status != Subscription.Status.EXPIRED
+            and self.service_ends_at is not None
+            and self.service_ends_at > timezone.now()
         )
 
 
@@ -76,6 +80,7 @@ def subscription_state_get(*, organization: Organization) -> SubscriptionState:
         paid=cached["paid"],
         credit_pack_bought=cached.get("credit_pack_bought", False),
         entry_plan_daily_limit=cached.get("entry_plan_daily_limit", 0),
+        service_ends_at=parse_datetime(cached["service_end"]) if cached.get("service_end") else None,
     )
 
 
@@ -86,12 +91,13 @@ def _subscription_state_row(organization: Organization) -> dict:
         .order_by("-current_period_end")
         .first()
     )
-    active = (
-        Subscription.objects.filter(organization_id=organization.pk, status=Subscription.Status.ACTIVE)
+    current = (
+        Subscription.objects.filter(organization_id=organization.pk, status__in=CURRENT_STATUSES)
         .select_related("plan")
+        .order_by("-current_period_end")
         .first()
     )
-    subscription = active or subscription
+    subscription = current or subscription
     credit_pack_bought = Order.objects.filter(
         organization_id=organization.pk, kind=Order.Kind.PACK, fulfilled_at__isnull=False
     ).exists()
@@ -110,6 +116,7 @@ def _subscription_state_row(organization: Organization) -> dict:
             "paid": plan.is_paid,
             "credit_pack_bought": credit_pack_bought,
             "entry_plan_daily_limit": entry_plan_daily_limit,
+            "service_end": subscription_service_end(subscription).isoformat(),
         }
     # No row (an organization made before billing, or outside accounts.services): its trial
     # runs TRIAL_DAYS from its creation.
@@ -125,7 +132,42 @@ def _subscription_state_row(organization: Organization) -> dict:
         "paid": False,
         "credit_pack_bought": credit_pack_bought,
         "entry_plan_daily_limit": entry_plan_daily_limit,
+        "service_end": end.isoformat(),
     }
+
+
+def subscription_service_end(subscription: Subscription) -> datetime:
+    """Until when a subscription serves its plan: its period end; for a paid plan that is not
+    canceled, its grace period's end (past due, or about to be once the beat runs)."""
+    if subscription.status == Subscription.Status.PAST_DUE and subscription.grace_ends_at:
+        return subscription.grace_ends_at
+    if subscription.status == Subscription.Status.ACTIVE and subscription.plan.is_paid:
+        return subscription.current_period_end + timedelta(days=settings.BILLING_GRACE_DAYS)
+    return subscription.current_period_end
+
+
+def subscription_current_for_update(*, organization_id) -> Subscription | None:
+    """Inside a transaction: the organization's current subscription (active, past due, or
+    canceled but running), row-locked."""
+    return (
+        Subscription.objects.select_for_update(of=("self",))
+        .select_related("plan")
+        .filter(organization_id=organization_id, status__in=CURRENT_STATUSES)
+        .exclude(status=Subscription.Status.CANCELED, current_period_end__lte=timezone.now())
+        .order_by("-current_period_end")
+        .first()
+    )
+
+
+def subscription_current_get(*, organization: Organization) -> Subscription | None:
+    now = timezone.now()
+    return (
+        Subscription.objects.select_related("plan", "next_plan")
+        .filter(organization_id=organization.pk, status__in=CURRENT_STATUSES)
+        .exclude(status=Subscription.Status.CANCELED, current_period_end__lte=now)
+        .order_by("-current_period_end")
+        .first()
+    )
 
 
 def subscription_tier_lookup(organization: Organization) -> Tier | None:

@@ -21,7 +21,7 @@ from .selectors import (
     plan_list_for_sale,
     subscription_state_get,
 )
-from .services import order_checkout
+from .services.checkout import order_checkout
 from .webhooks.midtrans import midtrans_notification_receive
 
 

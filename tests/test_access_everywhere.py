@@ -10,7 +10,7 @@ from django.urls import URLResolver, get_resolver
 from accounts.models import Membership
 from accounts.services import invitation_create
 from aigen.models import GenerationJob
-from billing.services import order_checkout
+from billing.services.checkout import order_checkout
 from studio import services as studio
 
 SECRET = "Sekret Lantern Project"
