@@ -14,7 +14,7 @@ from accounts.models import Organization
 from core.errors import NotFound
 from credits.hooks import Tier
 
-from .models import CreditPack, Order, Plan, Subscription
+from .models import CreditPack, Invoice, Order, Plan, Subscription
 
 SUBSCRIPTION_CACHE_SECONDS = 5 * 60
 CURRENT_STATUSES = (Subscription.Status.ACTIVE, Subscription.Status.PAST_DUE, Subscription.Status.CANCELED)
@@ -211,3 +211,36 @@ def order_get_for_organization(*, organization: Organization, order_id: str) -> 
     if order is None:
         raise NotFound(_("Order not found."))
     return order
+
+
+def invoice_list_for_organization(*, organization: Organization) -> QuerySet[Invoice]:
+    return Invoice.objects.filter(organization_id=organization.pk).select_related("order").order_by("-issued_at")
+
+
+def invoice_get_for_organization(*, organization: Organization, order_id: str) -> Invoice:
+    """The invoice of the organization's order; NotFound for any other organization's."""
+    order = order_get_for_organization(organization=organization, order_id=order_id)
+    invoice = Invoice.objects.select_related("order").filter(order=order).first()
+    if invoice is None:
+        raise NotFound(_("This order has no invoice (it is not paid)."))
+    return invoice
+
+
+def order_pending_get_for_organization(*, organization: Organization, order_id: str) -> Order:
+    order = order_get_for_organization(organization=organization, order_id=order_id)
+    if order.status != Order.Status.PENDING or not order.redirect_url:
+        raise NotFound(_("This order is not waiting for payment."), code="NOT_PENDING")
+    return order
+
+
+def renewal_order_live_get(*, organization: Organization) -> Order | None:
+    """The pending renewal order of the organization's current period, if one was issued."""
+    subscription = subscription_current_get(organization=organization)
+    if subscription is None:
+        return None
+    return Order.objects.filter(
+        subscription=subscription,
+        purpose=Order.Purpose.RENEWAL,
+        renews_period_end=subscription.current_period_end,
+        status=Order.Status.PENDING,
+    ).first()

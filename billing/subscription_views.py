@@ -1,0 +1,83 @@
+"""Pages for the subscription: cancel / resume, plan change with a preview, invoices and their
+PDFs. Without JavaScript; owners only for the writes (the services say so)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from core.errors import ApplicationError
+
+from .api.subscription import invoice_pdf_response
+from .gateways import gateways_enabled
+from .selectors import invoice_get_for_organization, invoice_list_for_organization
+from .services.proration import plan_change_preview, plan_downgrade, plan_upgrade
+from .services.subscriptions import subscription_cancel, subscription_resume
+
+
+def _billing_redirect(request: HttpRequest, action, success: str) -> HttpResponse:
+    try:
+        action(membership=request.membership)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, success)
+    return redirect("billing")
+
+
+@login_required
+@require_POST
+def subscription_cancel_page(request: HttpRequest) -> HttpResponse:
+    return _billing_redirect(
+        request, subscription_cancel, _("Canceled: your plan runs to the end of the period, then ends.")
+    )
+
+
+@login_required
+@require_POST
+def subscription_resume_page(request: HttpRequest) -> HttpResponse:
+    return _billing_redirect(request, subscription_resume, _("Resumed: your plan renews as before."))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_change_page(request: HttpRequest) -> HttpResponse:
+    """GET previews the change (amount, credits, date); POST confirms it."""
+    code = request.POST.get("plan") if request.method == "POST" else request.GET.get("plan")
+    try:
+        preview = plan_change_preview(membership=request.membership, plan_code=code)
+        if request.method == "POST" and preview.kind == "upgrade":
+            order = plan_upgrade(
+                membership=request.membership,
+                plan_code=code,
+                gateway=request.POST.get("gateway"),
+                language=getattr(request, "LANGUAGE_CODE", "en"),
+            )
+            return redirect(order.redirect_url)
+        if request.method == "POST":
+            plan_downgrade(membership=request.membership, plan_code=code)
+            messages.success(request, _("Your plan changes at the end of the period."))
+            return redirect("billing")
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("billing")
+    return render(
+        request, "billing/plan_change.html", {"preview": preview, "gateways": list(gateways_enabled().values())}
+    )
+
+
+@login_required
+def invoices_page(request: HttpRequest) -> HttpResponse:
+    invoices = invoice_list_for_organization(organization=request.membership.organization)[:200]
+    return render(request, "billing/invoices.html", {"invoices": invoices})
+
+
+@login_required
+def invoice_pdf_page(request: HttpRequest, order_id: str) -> HttpResponse:
+    try:
+        invoice = invoice_get_for_organization(organization=request.membership.organization, order_id=order_id)
+    except ApplicationError:
+        raise Http404 from None
+    return invoice_pdf_response(invoice, language=getattr(request, "LANGUAGE_CODE", "en"))
