@@ -240,6 +240,11 @@ def auto_renewal_enable(*, membership: Membership, gateway: object, payment_toke
             payer_email=membership.user.email,
         )
     except GatewayError as exc:
+        if not exc.retryable:  # the gateway refused what we sent: the payment method
+            raise ValidationFailed(
+                _("The payment gateway refused this payment method."),
+                fields={"payment_token": [_("Not a payment method the gateway accepts.")]},
+            ) from exc
         raise GatewayUnavailable(_("The payment gateway is not answering. Please try again in a moment.")) from exc
     with transaction.atomic():
         subscription = subscription_current_for_update(organization_id=membership.organization_id)
