@@ -244,3 +244,12 @@ def renewal_order_live_get(*, organization: Organization) -> Order | None:
         renews_period_end=subscription.current_period_end,
         status=Order.Status.PENDING,
     ).first()
+
+
+def usage_period_start(*, organization: Organization) -> datetime:
+    """The start of "this period" for usage per member: the current subscription's period, or
+    the last 30 days without one."""
+    subscription = subscription_current_get(organization=organization)
+    if subscription is not None and subscription.current_period_start <= timezone.now():
+        return subscription.current_period_start
+    return timezone.now() - timedelta(days=30)
