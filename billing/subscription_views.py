@@ -9,10 +9,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import ApplicationError
+from credits.selectors import credits_used_by_member
 
 from .api.subscription import invoice_pdf_response
 from .gateways import gateways_enabled
-from .selectors import invoice_get_for_organization, invoice_list_for_organization
+from .selectors import invoice_get_for_organization, invoice_list_for_organization, usage_period_start
+from .services.checkout import billing_manager_require
 from .services.proration import plan_change_preview, plan_downgrade, plan_upgrade
 from .services.subscriptions import subscription_cancel, subscription_resume
 
@@ -81,3 +83,17 @@ def invoice_pdf_page(request: HttpRequest, order_id: str) -> HttpResponse:
     except ApplicationError:
         raise Http404 from None
     return invoice_pdf_response(invoice, language=getattr(request, "LANGUAGE_CODE", "en"))
+
+
+@login_required
+def usage_page(request: HttpRequest) -> HttpResponse:
+    """/settings/usage/: credits used per member this period, for owners."""
+    membership = request.membership
+    try:
+        billing_manager_require(membership)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("settings")
+    since = usage_period_start(organization=membership.organization)
+    rows = credits_used_by_member(organization=membership.organization, since=since)
+    return render(request, "billing/usage.html", {"rows": rows, "since": since}, status=200)
