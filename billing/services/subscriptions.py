@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organization
+from audit.models import StaffAction
+from audit.services import staff_action_record
 from core.errors import NotFound, ValidationFailed
 
 from ..models import Order, Plan, Subscription
@@ -204,3 +206,51 @@ def subscription_lapse_due(*, paid: bool) -> int:
     ) | Subscription.objects.filter(plan__is_paid=paid, status=Subscription.Status.PAST_DUE, grace_ends_at__lte=now)
     statuses = [subscription_lapse(subscription_id=pk) for pk in list(due.values_list("pk", flat=True))]
     return sum(1 for status in statuses if status)
+
+
+def subscription_extend_by_staff(*, subscription_id: int, actor, days: int) -> Subscription:
+    """Staff: `days` more on the current period (a goodwill extension), audited in the same
+    transaction. A past-due subscription becomes active again."""
+    with transaction.atomic():
+        subscription = Subscription.objects.select_for_update().get(pk=subscription_id)
+        before = {"status": subscription.status, "current_period_end": subscription.current_period_end.isoformat()}
+        subscription.current_period_end = subscription.current_period_end + timedelta(days=days)
+        if subscription.status in (Subscription.Status.PAST_DUE, Subscription.Status.EXPIRED):
+            subscription.status = Subscription.Status.ACTIVE
+            subscription.grace_ends_at = None
+        subscription.save(update_fields=["current_period_end", "status", "grace_ends_at", "updated_at"])
+        staff_action_record(
+            actor=actor,
+            action=StaffAction.Action.SUBSCRIPTION_CHANGE,
+            target=subscription,
+            reason=f"Extended by {days} days from the admin.",
+            before=before,
+            after={"status": subscription.status, "current_period_end": subscription.current_period_end.isoformat()},
+        )
+        subscription_changed(subscription.organization_id)
+    return subscription
+
+
+def subscription_cancel_by_staff(*, subscription_id: int, actor) -> Subscription:
+    """Staff: cancel at the period end (nothing refunded), audited in the same transaction."""
+    with transaction.atomic():
+        subscription = Subscription.objects.select_for_update().get(pk=subscription_id)
+        before = {"status": subscription.status}
+        if subscription.status in (Subscription.Status.ACTIVE, Subscription.Status.PAST_DUE):
+            subscription.status = (
+                Subscription.Status.CANCELED
+                if subscription.current_period_end > timezone.now()
+                else Subscription.Status.EXPIRED
+            )
+            subscription.save(update_fields=["status", "updated_at"])
+            _renewal_orders_void(subscription)
+        staff_action_record(
+            actor=actor,
+            action=StaffAction.Action.SUBSCRIPTION_CHANGE,
+            target=subscription,
+            reason="Canceled from the admin.",
+            before=before,
+            after={"status": subscription.status},
+        )
+        subscription_changed(subscription.organization_id)
+    return subscription
