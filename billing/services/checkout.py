@@ -15,7 +15,8 @@ from accounts.models import Membership
 from core.errors import ApplicationError, Forbidden, ValidationFailed
 
 from ..gateways import Gateway, GatewayError, gateways_enabled
-from ..models import CreditPack, Order, Plan
+from ..models import CreditPack, Order, Plan, Subscription
+from ..selectors import subscription_current_get
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +51,8 @@ def order_checkout(*, membership: Membership, item: object, gateway: object, lan
     billing_manager_require(membership)
     plan, pack = _item_parse(item)
     adapter = gateway_choose(gateway)
+    if plan is not None:
+        _plan_purchase_allowed(membership, plan)
     offer = plan or pack
     order = Order.objects.create(
         order_id=order_id_new(),
@@ -66,6 +69,29 @@ def order_checkout(*, membership: Membership, item: object, gateway: object, lan
         language=(language or "en")[:8],
     )
     return order_payment_open(order=order, adapter=adapter, payer=membership.user)
+
+
+def _plan_purchase_allowed(membership: Membership, plan: Plan) -> None:
+    """Another plan while a paid one runs is a plan change (prorated upgrade, or a downgrade at
+    the period end), never a second full-price purchase that would throw the paid days away."""
+    current = subscription_current_get(organization=membership.organization)
+    if (
+        current is not None
+        and current.plan.is_paid
+        and current.plan_id != plan.pk
+        and current.status != Subscription.Status.PAST_DUE
+        and current.current_period_end > timezone.now()
+    ):
+        raise ValidationFailed(
+            _(
+                "You are on the %(plan)s plan: change plan instead "
+                "(upgrades are prorated, downgrades wait for the period end)."
+            )
+            % {"plan": current.plan.name},
+            code="PLAN_CHANGE_REQUIRED",
+            fields={"item": [_("Use the plan change (preview, then confirm).")]},
+            change_url="/billing/change-plan/?plan=" + plan.code,
+        )
 
 
 def order_payment_open(*, order: Order, adapter: Gateway, payer) -> Order:

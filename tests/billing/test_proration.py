@@ -139,3 +139,14 @@ def test_the_preview_page_shows_amount_credits_and_date_before_confirming(organi
     assert "Rp 80,000" in page and "373 credits" in page
     order = Order.objects.get(purpose="upgrade")
     assert confirmed.status_code == 302 and confirmed["Location"] == order.redirect_url
+
+
+@pytest.mark.django_db
+def test_buying_another_plan_at_full_price_while_one_runs_points_to_the_plan_change(organization, owner_api):
+    paid_plan(organization, "premium")
+
+    answer = owner_api.post("/api/billing/checkout", {"item": "plan:pro", "gateway": "dev"}, format="json")
+
+    assert (answer.status_code, answer.json()["code"]) == (400, "PLAN_CHANGE_REQUIRED")
+    assert answer.json()["change_url"] == "/billing/change-plan/?plan=pro"
+    assert not Order.objects.filter(status="pending").exists()
