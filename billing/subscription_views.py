@@ -8,15 +8,23 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.errors import ApplicationError
+from core.errors import ApplicationError, NotFound, ValidationFailed
 from credits.selectors import credits_used_by_member
 
 from .api.subscription import invoice_pdf_response
 from .gateways import gateways_enabled
-from .selectors import invoice_get_for_organization, invoice_list_for_organization, usage_period_start
+from .gateways.dev import dev_recurring_notification_body
+from .selectors import (
+    invoice_get_for_organization,
+    invoice_list_for_organization,
+    subscription_current_get,
+    usage_period_start,
+)
 from .services.checkout import billing_manager_require
 from .services.proration import plan_change_preview, plan_downgrade, plan_upgrade
+from .services.renewal import auto_renewal_disable, auto_renewal_enable
 from .services.subscriptions import subscription_cancel, subscription_resume
+from .webhooks.midtrans import midtrans_notification_receive
 
 
 def _billing_redirect(request: HttpRequest, action, success: str) -> HttpResponse:
@@ -97,3 +105,45 @@ def usage_page(request: HttpRequest) -> HttpResponse:
     since = usage_period_start(organization=membership.organization)
     rows = credits_used_by_member(organization=membership.organization, since=since)
     return render(request, "billing/usage.html", {"rows": rows, "since": since}, status=200)
+
+
+DEV_CARD = "dev-card"  # the dev gateway's saved "card": nothing is charged anywhere
+
+
+@login_required
+@require_POST
+def dev_auto_renewal_page(request: HttpRequest) -> HttpResponse:
+    """The dev gateway's auto-renewal: turn it on or off, or send what Midtrans' Subscriptions
+    API would for the next charge (a signed SUBS- notification) through the webhook code."""
+    if "dev" not in gateways_enabled():
+        raise Http404
+    outcome = request.POST.get("outcome")
+    try:
+        if outcome == "on":
+            auto_renewal_enable(membership=request.membership, gateway="dev", payment_token=DEV_CARD)
+        elif outcome == "off":
+            auto_renewal_disable(membership=request.membership)
+        elif outcome in ("pay", "fail"):
+            billing_manager_require(request.membership)
+            subscription = subscription_current_get(organization=request.membership.organization)
+            if (
+                subscription is None
+                or subscription.renewal_mode != "auto"
+                or subscription.auto_renewal_gateway != "dev"
+            ):
+                raise NotFound(_("Automatic renewal is not on."))
+            body = dev_recurring_notification_body(
+                subscription=subscription,
+                outcome=outcome,
+                charge_id=f"{subscription.pk}-{subscription.current_period_end:%Y%m%d%H%M%S}",
+            )
+            answer = midtrans_notification_receive(body=body, headers={"content-type": "application/json"})
+            if answer.status != 200:
+                raise ApplicationError(answer.body.get("error", _("The payment could not be recorded.")))
+        else:
+            raise ValidationFailed(_("Choose an action."))
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Done."))
+    return redirect("billing")

@@ -49,8 +49,16 @@ def _billing_page(request: HttpRequest, *, status: int = 200) -> HttpResponse:
         "returned_order": returned,
         "current_subscription": subscription_current_get(organization=organization),
         "renewal_order": renewal_order_live_get(organization=organization),
+        "plan_change_only": _plan_change_only(organization),
+        "dev_gateway": "dev" in gateways_enabled(),
     }
     return render(request, "billing/billing.html", context, status=status)
+
+
+def _plan_change_only(organization) -> bool:
+    """A paid plan runs: other plans are changed to (prorated), not bought again."""
+    current = subscription_current_get(organization=organization)
+    return bool(current and current.plan.is_paid and current.status in ("active", "canceled"))
 
 
 @login_required
