@@ -72,7 +72,18 @@ class SubscriptionAdmin(admin.ModelAdmin):
     actions = ["extend_seven_days", "cancel_at_period_end"]
     search_fields = ["organization__name", "organization__id"]
     raw_id_fields = ["organization"]
-    readonly_fields = ["created_at", "updated_at", "reminded_for_period_end"]
+    # The renewal machinery's own columns change through the services (and the actions above).
+    readonly_fields = [
+        "created_at",
+        "updated_at",
+        "reminded_for_period_end",
+        "reminded_days_before",
+        "renewal_mode",
+        "grace_ends_at",
+        "dunning_reminded_on",
+        "auto_renewal_gateway",
+        "auto_renewal_reference",
+    ]
     audited_fields = ["organization", "plan", "status", "current_period_start", "current_period_end", "gateway"]
 
     @admin.action(description=_("Extend by 7 days (audited)"))
