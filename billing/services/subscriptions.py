@@ -17,9 +17,10 @@ from audit.models import StaffAction
 from audit.services import staff_action_record
 from core.errors import NotFound, ValidationFailed
 
+from ..gateways import GatewayError, recurring_get
 from ..models import Order, Plan, Subscription
 from ..selectors import CURRENT_STATUSES, subscription_cache_key, subscription_current_for_update
-from .checkout import billing_manager_require
+from .checkout import GatewayUnavailable, billing_manager_require
 
 
 def subscription_changed(organization_id) -> None:
@@ -68,6 +69,7 @@ def _subscription_upgrade(subscription: Subscription, *, order: Order) -> Subscr
     if subscription.status == Subscription.Status.CANCELED:
         subscription.status = Subscription.Status.ACTIVE
     subscription.save(update_fields=["plan", "next_plan", "status", "updated_at"])
+    _renewal_orders_void(subscription)  # issued at the old plan's price; the beat issues the new one
     subscription_changed(subscription.organization_id)
     return subscription
 
@@ -131,15 +133,27 @@ def _paid_subscription_for_owner(membership: Membership) -> Subscription:
 
 
 def subscription_cancel(*, membership: Membership) -> Subscription:
-    """Cancel at the period end: nothing is refunded, nothing is lost until then."""
-    _paid_subscription_for_owner(membership)
+    """Cancel at the period end: nothing is refunded, nothing is lost until then. Automatic
+    renewal is switched off at the gateway first (it must not charge again); resuming renews
+    by hand until the owner turns it on again."""
+    current = _paid_subscription_for_owner(membership)
+    if current.status != Subscription.Status.ACTIVE:
+        raise ValidationFailed(_("Only an active plan can be canceled."), code="NOT_ACTIVE")
+    recurring = recurring_get(current.auto_renewal_gateway) if current.auto_renewal_reference else None
+    if recurring is not None:
+        try:
+            recurring.stop(reference=current.auto_renewal_reference)
+        except GatewayError as exc:
+            raise GatewayUnavailable(_("The payment gateway is not answering. Please try again in a moment.")) from exc
     with transaction.atomic():
         subscription = subscription_current_for_update(organization_id=membership.organization_id)
         if subscription.status != Subscription.Status.ACTIVE:
             raise ValidationFailed(_("Only an active plan can be canceled."), code="NOT_ACTIVE")
         subscription.status = Subscription.Status.CANCELED
         subscription.next_plan = None
-        subscription.save(update_fields=["status", "next_plan", "updated_at"])
+        subscription.renewal_mode = Subscription.RenewalMode.MANUAL
+        subscription.auto_renewal_reference = ""
+        subscription.save(update_fields=["status", "next_plan", "renewal_mode", "auto_renewal_reference", "updated_at"])
         subscription_changed(subscription.organization_id)
         _renewal_orders_void(subscription)
     return subscription

@@ -281,3 +281,14 @@ def test_a_missing_or_malformed_payment_token_is_refused(organization, owner_api
 
     assert (answer.status_code, answer.json()["code"]) == (400, "VALIDATION_ERROR")
     assert Subscription.objects.get(organization=organization, status="active").renewal_mode == "manual"
+
+
+@pytest.mark.django_db
+def test_canceling_stops_the_gateways_recurring_plan(organization, owner_api, midtrans):
+    paid_plan(organization)
+    auto_renew(owner_api, "midtrans", "card-token")
+
+    answer = owner_api.post("/api/billing/subscription/cancel")
+
+    assert (answer.status_code, answer.json()["status"], answer.json()["renewal_mode"]) == (200, "canceled", "manual")
+    assert [r.path for r in midtrans.sent("POST", "/v1/subscriptions/")] == ["/v1/subscriptions/midtrans-sub-1/disable"]

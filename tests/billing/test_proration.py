@@ -150,3 +150,20 @@ def test_buying_another_plan_at_full_price_while_one_runs_points_to_the_plan_cha
     assert (answer.status_code, answer.json()["code"]) == (400, "PLAN_CHANGE_REQUIRED")
     assert answer.json()["change_url"] == "/billing/change-plan/?plan=pro"
     assert not Order.objects.filter(status="pending").exists()
+
+
+@pytest.mark.django_db
+def test_an_upgrade_withdraws_the_renewal_order_issued_at_the_old_price(organization, owner_api):
+    with time_machine.travel(START, tick=False) as traveller:
+        subscription = paid_plan(organization, "premium")
+        traveller.shift(timedelta(days=25))
+        tasks.billing_send_renewal_reminders()
+        old = Order.objects.get(purpose="renewal", status="pending")
+
+        answer = owner_api.post("/api/billing/subscription/upgrade", {"plan": "pro", "gateway": "dev"}, format="json")
+        pay(answer.json()["order_id"])
+        tasks.billing_send_renewal_reminders()
+
+    assert Order.objects.get(pk=old.pk).status == "failed"
+    renewal = Order.objects.get(subscription=subscription, purpose="renewal", status="pending")
+    assert (renewal.plan.code, renewal.amount) == ("pro", 249000)
