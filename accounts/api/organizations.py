@@ -57,7 +57,7 @@ class OrganizationListView(APIView):
 
 
 class OrganizationMemberListView(OrganizationScopedView):
-    @extend_schema(operation_id="organization_members_list", responses=MemberSerializer(many=True))
+    @extend_schema(operation_id="organizations_members_list", responses=MemberSerializer(many=True))
     def get(self, request, organization_id):
         members = membership_list_for_organization(organization_id=self.membership.organization_id)
         return Response(MemberSerializer(members, many=True).data)

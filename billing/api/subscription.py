@@ -46,7 +46,7 @@ _ORDER = inline_serializer(
 _PREVIEW = inline_serializer(
     "BillingPlanChangePreview",
     {
-        "kind": serializers.ChoiceField(choices=["upgrade", "downgrade"]),
+        "kind": serializers.CharField(help_text="upgrade | downgrade"),
         "plan": serializers.CharField(),
         "amount": serializers.IntegerField(help_text="IDR to pay now."),
         "credits": serializers.IntegerField(help_text="Credits granted now."),
