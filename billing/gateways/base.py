@@ -56,6 +56,10 @@ class Recurring:
     def stop(self, *, reference: str) -> None:
         raise NotImplementedError
 
+    def amount_change(self, *, reference: str, amount: int) -> None:
+        """The amount of the next charges (an upgrade, or a downgrade from the period end)."""
+        raise NotImplementedError
+
 
 class Gateway:
     code: str = ""

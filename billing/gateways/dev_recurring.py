@@ -11,3 +11,6 @@ class DevRecurring(Recurring):
 
     def stop(self, *, reference: str) -> None:
         return None
+
+    def amount_change(self, *, reference: str, amount: int) -> None:
+        return None

@@ -77,3 +77,9 @@ class MidtransRecurring(Recurring):
             _core().disable_subscription(reference)
         except (MidtransAPIError, JSONDecodeError, requests.RequestException) as exc:
             raise _error(exc) from exc
+
+    def amount_change(self, *, reference: str, amount: int) -> None:
+        try:
+            _core().update_subscription(reference, {"amount": str(amount), "currency": "IDR"})
+        except (MidtransAPIError, JSONDecodeError, requests.RequestException) as exc:
+            raise _error(exc) from exc

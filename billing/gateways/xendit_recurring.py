@@ -29,10 +29,12 @@ def xendit_cycle_status_map(event: str) -> str | None:
     }.get(event)
 
 
-def _post(path: str, body: dict | None = None) -> dict:
+def _call(path: str, body: dict | None = None, *, method: str = "POST") -> dict:
     base = (settings.XENDIT_API_BASE_URL or DEFAULT_BASE_URL).rstrip("/")
     try:
-        response = httpx.post(f"{base}{path}", json=body or {}, auth=(settings.XENDIT_SECRET_KEY, ""), timeout=TIMEOUT)
+        response = httpx.request(
+            method, f"{base}{path}", json=body or {}, auth=(settings.XENDIT_SECRET_KEY, ""), timeout=TIMEOUT
+        )
     except httpx.HTTPError as exc:
         raise GatewayError(f"Xendit recurring: {exc}", retryable=True) from exc
     if response.status_code >= 400:
@@ -74,7 +76,7 @@ def xendit_plan_body(*, subscription, plan, payment_token: str) -> dict:
 
 class XenditRecurring(Recurring):
     def start(self, *, subscription, plan, payment_token: str, payer_email: str) -> str:
-        answer = _post(
+        answer = _call(
             "/recurring/plans", xendit_plan_body(subscription=subscription, plan=plan, payment_token=payment_token)
         )
         if not answer.get("id"):
@@ -82,4 +84,7 @@ class XenditRecurring(Recurring):
         return str(answer["id"])
 
     def stop(self, *, reference: str) -> None:
-        _post(f"/recurring/plans/{reference}/deactivate")
+        _call(f"/recurring/plans/{reference}/deactivate")
+
+    def amount_change(self, *, reference: str, amount: int) -> None:
+        _call(f"/recurring/plans/{reference}", {"amount": amount}, method="PATCH")

@@ -23,7 +23,7 @@ from core.errors import NotFound, ValidationFailed
 from ..models import Order, Plan, Subscription
 from ..selectors import subscription_current_for_update, subscription_current_get
 from .checkout import billing_manager_require, gateway_choose, order_id_new, order_payment_open
-from .subscriptions import subscription_changed
+from .subscriptions import subscription_changed, subscription_recurring_amount_follow
 
 
 @dataclass(frozen=True)
@@ -152,5 +152,6 @@ def plan_downgrade(*, membership: Membership, plan_code: object) -> Subscription
         Order.objects.filter(
             subscription=subscription, purpose=Order.Purpose.RENEWAL, status=Order.Status.PENDING
         ).update(status=Order.Status.FAILED, gateway_status="replaced_by_downgrade", updated_at=timezone.now())
+        subscription_recurring_amount_follow(subscription)
         subscription_changed(subscription.organization_id)
     return subscription

@@ -19,6 +19,7 @@ from core.errors import NotFound, ValidationFailed
 
 from ..gateways import GatewayError, recurring_get
 from ..models import Order, Plan, Subscription
+from ..recurring_tasks import recurring_amount_sync
 from ..selectors import CURRENT_STATUSES, subscription_cache_key, subscription_current_for_update
 from .checkout import GatewayUnavailable, billing_manager_require
 
@@ -70,8 +71,15 @@ def _subscription_upgrade(subscription: Subscription, *, order: Order) -> Subscr
         subscription.status = Subscription.Status.ACTIVE
     subscription.save(update_fields=["plan", "next_plan", "status", "updated_at"])
     _renewal_orders_void(subscription)  # issued at the old plan's price; the beat issues the new one
+    subscription_recurring_amount_follow(subscription)
     subscription_changed(subscription.organization_id)
     return subscription
+
+
+def subscription_recurring_amount_follow(subscription: Subscription) -> None:
+    """After commit, tell the gateway of an auto-renewing subscription the next period's price."""
+    if subscription.renewal_mode == Subscription.RenewalMode.AUTO:
+        transaction.on_commit(lambda: recurring_amount_sync.delay(subscription.pk))
 
 
 def _subscription_extend_or_start(current: Subscription | None, *, order: Order, now) -> Subscription:

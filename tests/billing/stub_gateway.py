@@ -155,6 +155,15 @@ def _handler(stub: StubGateway):
                 return self._answer(200, {"id": path.split("/")[3], "status": "INACTIVE"})
             return self._answer(404, {"error": "no such stub route"})
 
+        def do_PATCH(self):
+            body = self._record()
+            path = urlparse(self.path).path
+            if path.startswith("/v1/subscriptions/"):  # Midtrans: update a subscription
+                return self._answer(200, {"status_message": "Subscription is updated."})
+            if path.startswith("/recurring/plans/"):  # Xendit: update a recurring plan
+                return self._answer(200, {"id": path.split("/")[3], "amount": body.get("amount"), "status": "ACTIVE"})
+            return self._answer(404, {"error": "no such stub route"})
+
         def do_GET(self):
             self._record()
             if stub.failing:

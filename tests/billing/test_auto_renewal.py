@@ -292,3 +292,37 @@ def test_canceling_stops_the_gateways_recurring_plan(organization, owner_api, mi
 
     assert (answer.status_code, answer.json()["status"], answer.json()["renewal_mode"]) == (200, "canceled", "manual")
     assert [r.path for r in midtrans.sent("POST", "/v1/subscriptions/")] == ["/v1/subscriptions/midtrans-sub-1/disable"]
+
+
+@pytest.mark.django_db
+def test_a_downgrade_tells_midtrans_the_next_periods_price(
+    organization, owner_api, midtrans, django_capture_on_commit_callbacks
+):
+    paid_plan(organization, "pro")
+    auto_renew(owner_api, "midtrans", "card-token")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_api.post("/api/billing/subscription/downgrade", {"plan": "premium"}, format="json")
+
+    [sent] = midtrans.sent("PATCH", "/v1/subscriptions/midtrans-sub-1")
+    assert sent.body == {"amount": "99000", "currency": "IDR"}
+
+
+@pytest.mark.django_db
+def test_a_paid_upgrade_tells_xendit_the_new_price(organization, owner_api, xendit, django_capture_on_commit_callbacks):
+    paid_plan(organization, "premium")
+    auto_renew(owner_api, "xendit", "cust-1/pm-1")
+    order_id = owner_api.post(
+        "/api/billing/subscription/upgrade", {"plan": "pro", "gateway": "dev"}, format="json"
+    ).json()["order_id"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        order_status_apply(
+            order_id=order_id,
+            status="paid",
+            raw_status="settlement",
+            amount=Order.objects.get(order_id=order_id).amount,
+        )
+
+    [sent] = xendit.sent("PATCH", "/recurring/plans/repl-1")
+    assert sent.body == {"amount": 249000}
