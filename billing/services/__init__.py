@@ -9,6 +9,7 @@
 - orders: housekeeping of pending orders (expiry, reconciling lost webhooks)
 
 Lock order (always this order, never the reverse): the Order row (`select_for_update`) ->
-the organization's Subscription row -> the InvoiceSequence row of the year -> the
-organization's credit balance row (taken inside credits.services).
+the organization's Subscription row -> the organization's credit balance row (taken inside
+credits.services) -> the InvoiceSequence row of the year (taken last, so every paid order in
+the country queues on it for as short a time as possible).
 """

@@ -64,7 +64,14 @@ def _subscription_renew(subscription: Subscription, *, order: Order) -> Subscrip
 
 
 def _subscription_upgrade(subscription: Subscription, *, order: Order) -> Subscription:
-    """The bought plan from now, same period end; the prorated credits come with the order."""
+    """The bought plan from now, same period end; the prorated credits come with the order.
+    Other pending upgrade orders are withdrawn; a second one paid anyway is flagged for staff."""
+    if subscription.plan_id == order.plan_id:
+        order.needs_review = True
+        order.review_note = "Upgrade paid for a plan already in place; credits granted, refund to consider."
+    Order.objects.filter(subscription=subscription, purpose=Order.Purpose.UPGRADE, status=Order.Status.PENDING).exclude(
+        pk=order.pk
+    ).update(status=Order.Status.FAILED, gateway_status="superseded_by_upgrade", updated_at=timezone.now())
     subscription.plan = order.plan
     subscription.next_plan = None
     if subscription.status == Subscription.Status.CANCELED:

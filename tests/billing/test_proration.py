@@ -167,3 +167,15 @@ def test_an_upgrade_withdraws_the_renewal_order_issued_at_the_old_price(organiza
     assert Order.objects.get(pk=old.pk).status == "failed"
     renewal = Order.objects.get(subscription=subscription, purpose="renewal", status="pending")
     assert (renewal.plan.code, renewal.amount) == ("pro", 249000)
+
+
+@pytest.mark.django_db
+def test_paying_one_upgrade_withdraws_the_other_pending_ones(organization, owner_api):
+    paid_plan(organization, "premium")
+    first = owner_api.post("/api/billing/subscription/upgrade", {"plan": "pro", "gateway": "dev"}, format="json")
+    second = owner_api.post("/api/billing/subscription/upgrade", {"plan": "unlimited", "gateway": "dev"}, format="json")
+
+    pay(first.json()["order_id"])
+
+    assert Order.objects.get(order_id=second.json()["order_id"]).status == "failed"
+    assert Subscription.objects.get(organization=organization, status="active").plan.code == "pro"
