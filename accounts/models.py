@@ -71,6 +71,9 @@ class Organization(TimeStampedModel):
     # Set and cleared only by staff (abuse.services.organization_suspend / _unsuspend, audited).
     suspended_at = models.DateTimeField(null=True, blank=True)
     suspended_reason = models.CharField(max_length=255, blank=True, help_text="Staff only; never shown to members.")
+    # Printed on invoices as the buyer's details; set by owners (accounts.services.organization_billing_update).
+    tax_id = models.CharField(max_length=20, blank=True, help_text="NPWP, 15 or 16 digits (optional).")
+    billing_address = models.TextField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["name", "created_at"]

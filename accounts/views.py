@@ -13,6 +13,7 @@ from core.errors import ApplicationError
 from . import services
 from .current import remember_organization
 from .forms import InvitationForm, OrganizationForm
+from .models import Membership
 from .selectors import (
     invitation_get_by_token,
     invitation_list_pending,
@@ -48,6 +49,8 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 services.invitation_revoke(membership=membership, invitation_id=request.POST.get("invitation_id"))
                 messages.success(request, _("Invitation revoked."))
                 return redirect("settings")
+            elif action in TEAM_ACTIONS:
+                return _team_action(request, membership, action)
         except ApplicationError as error:
             messages.error(request, error.message)
             status = error.status_code
@@ -57,8 +60,42 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         "members": membership_list_for_organization(organization_id=organization.id),
         "invitations": invitation_list_pending(organization_id=organization.id),
         "can_manage": membership.can_manage,
+        "is_owner": membership.role == Membership.Role.OWNER,
+        "roles": Membership.Role.choices,
     }
     return render(request, "accounts/settings.html", context, status=status)
+
+
+TEAM_ACTIONS = ("create_team", "change_role", "remove", "leave", "transfer", "billing_details")
+
+
+def _team_action(request: HttpRequest, membership, action: str) -> HttpResponse:
+    """The team forms of the settings page; a refusal raises ApplicationError (shown by the caller)."""
+    post = request.POST
+    if action == "create_team":
+        organization = services.organization_create_team(owner=request.user, name=post.get("name"))
+        remember_organization(request, membership_get(user=request.user, organization_id=organization.pk))
+        messages.success(request, _("Team %(org)s created. You are its owner.") % {"org": organization.name})
+    elif action == "change_role":
+        services.membership_role_change(membership=membership, user_id=post.get("user_id"), role=post.get("role"))
+        messages.success(request, _("Role changed."))
+    elif action == "remove":
+        services.membership_remove(membership=membership, user_id=post.get("user_id"))
+        messages.success(request, _("Member removed."))
+    elif action == "leave":
+        services.membership_leave(membership=membership)
+        request.session.pop("organization_id", None)
+        messages.success(request, _("You left %(org)s.") % {"org": membership.organization.name})
+        return redirect("dashboard")
+    elif action == "transfer":
+        services.ownership_transfer(membership=membership, user_id=post.get("user_id"))
+        messages.success(request, _("Ownership transferred. You are now an admin."))
+    else:
+        services.organization_billing_update(
+            membership=membership, tax_id=post.get("tax_id"), billing_address=post.get("billing_address")
+        )
+        messages.success(request, _("Billing details saved."))
+    return redirect("settings")
 
 
 @login_required

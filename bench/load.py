@@ -131,7 +131,8 @@ def make_users(count: int) -> list[str]:
     from accounts.selectors import membership_default
     from accounts.services import user_create
     from billing.models import Order
-    from billing.services import order_checkout, order_status_apply
+    from billing.services.checkout import order_checkout
+    from billing.services.fulfilment import order_status_apply
     from credits.services.grants import credits_grant
 
     def make(index: int) -> str:

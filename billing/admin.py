@@ -1,13 +1,22 @@
+from datetime import timedelta
+
 from django.contrib import admin, messages
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import StaffAction
 from audit.services import field_changes, staff_action_record
 
 from .gateways import GatewayError
-from .models import CreditPack, Fulfilment, Order, Plan, Subscription, WebhookEvent
-from .services import AmountMismatch, _subscription_changed, order_recheck
+from .models import CreditPack, Fulfilment, Invoice, Order, Plan, Subscription, WebhookEvent
+from .services.fulfilment import AmountMismatch
+from .services.orders import order_recheck
+from .services.subscriptions import (
+    subscription_cancel_by_staff,
+    subscription_changed,
+    subscription_extend_by_staff,
+)
 
 
 @admin.register(Plan)
@@ -23,14 +32,71 @@ class CreditPackAdmin(admin.ModelAdmin):
     list_editable = ["is_active"]
 
 
+class RenewalWindowFilter(admin.SimpleListFilter):
+    """Staff lists: renewals coming up in the next 7 days, and past-due subscriptions."""
+
+    title = _("renewal")
+    parameter_name = "renewal"
+
+    def lookups(self, request, model_admin):
+        return [("upcoming", _("Renews within 7 days")), ("past_due", _("Past due (in grace)"))]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "upcoming":
+            return queryset.filter(
+                status=Subscription.Status.ACTIVE,
+                plan__is_paid=True,
+                current_period_end__gt=now,
+                current_period_end__lte=now + timedelta(days=7),
+            ).order_by("current_period_end")
+        if self.value() == "past_due":
+            return queryset.filter(status=Subscription.Status.PAST_DUE).order_by("grace_ends_at")
+        return queryset
+
+
 @admin.register(Subscription)
 class SubscriptionAdmin(admin.ModelAdmin):
-    list_display = ["organization", "plan", "status", "current_period_start", "current_period_end", "gateway"]
-    list_filter = ["status", "plan"]
+    list_display = [
+        "organization",
+        "plan",
+        "status",
+        "renewal_mode",
+        "current_period_start",
+        "current_period_end",
+        "grace_ends_at",
+        "next_plan",
+        "gateway",
+    ]
+    list_filter = ["status", RenewalWindowFilter, "renewal_mode", "plan"]
+    actions = ["extend_seven_days", "cancel_at_period_end"]
     search_fields = ["organization__name", "organization__id"]
     raw_id_fields = ["organization"]
-    readonly_fields = ["created_at", "updated_at", "reminded_for_period_end"]
+    # The renewal machinery's own columns change through the services (and the actions above).
+    readonly_fields = [
+        "created_at",
+        "updated_at",
+        "reminded_for_period_end",
+        "reminded_days_before",
+        "renewal_mode",
+        "grace_ends_at",
+        "dunning_reminded_on",
+        "auto_renewal_gateway",
+        "auto_renewal_reference",
+    ]
     audited_fields = ["organization", "plan", "status", "current_period_start", "current_period_end", "gateway"]
+
+    @admin.action(description=_("Extend by 7 days (audited)"))
+    def extend_seven_days(self, request, queryset):
+        for subscription in queryset:
+            subscription_extend_by_staff(subscription_id=subscription.pk, actor=request.user, days=7)
+        self.message_user(request, _("Extended."), messages.SUCCESS)
+
+    @admin.action(description=_("Cancel at the period end (audited)"))
+    def cancel_at_period_end(self, request, queryset):
+        for subscription in queryset:
+            subscription_cancel_by_staff(subscription_id=subscription.pk, actor=request.user)
+        self.message_user(request, _("Canceled."), messages.SUCCESS)
 
     def save_model(self, request, obj, form, change):
         """Save and audit in one transaction (the admin's change view is atomic)."""
@@ -38,7 +104,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         before, after = field_changes(old, obj, self.audited_fields)
         if after:
-            _subscription_changed(obj.organization_id)  # the tier (rate limit, trial) follows at once
+            subscription_changed(obj.organization_id)  # the tier (rate limit, trial) follows at once
             staff_action_record(
                 actor=request.user,
                 action=StaffAction.Action.SUBSCRIPTION_CHANGE,
@@ -185,6 +251,25 @@ class WebhookEventAdmin(admin.ModelAdmin):
         "headers",
         "body",
     ]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(admin.ModelAdmin):
+    """Read-only: an invoice is never edited once issued."""
+
+    list_display = ["number", "organization", "issued_at", "subtotal", "ppn", "total"]
+    list_filter = ["year"]
+    search_fields = ["number", "order__order_id", "organization__name"]
+    readonly_fields = [f.name for f in Invoice._meta.fields]
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -1,7 +1,7 @@
 """Receipts and renewal reminders, in the order's (or subscription's) language: en or id."""
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
@@ -14,6 +14,10 @@ SUBJECTS = {
     "reminder": {
         "en": "Your MODO %(item)s plan ends on %(date)s",
         "id": "Paket MODO %(item)s Anda berakhir pada %(date)s",
+    },
+    "dunning": {
+        "en": "Payment due: your MODO %(item)s plan ends on %(date)s",
+        "id": "Pembayaran tertunda: paket MODO %(item)s Anda berakhir pada %(date)s",
     },
 }
 
@@ -37,7 +41,8 @@ def _managers_emails(organization_id) -> list[str]:
     )
 
 
-def order_receipt_email_send(*, order: Order) -> None:
+def order_receipt_email_send(*, order: Order, attachments: list[tuple[str, bytes, str]] = ()) -> None:
+    """The receipt, with `attachments` (the invoice PDF) as (filename, content, mimetype)."""
     language = _language(order.language)
     recipients = [order.user.email] if order.user_id else _managers_emails(order.organization_id)
     if not recipients:
@@ -48,15 +53,19 @@ def order_receipt_email_send(*, order: Order) -> None:
         "organization": order.organization,
         "billing_url": f"{settings.SITE_URL.rstrip('/')}/billing/",
     }
-    send_mail(
+    EmailMessage(
         subject=SUBJECTS["receipt"][language] % {"item": order.item_name},
-        message=render_to_string(f"billing/emails/receipt_{language}.txt", context),
-        from_email=None,
-        recipient_list=recipients,
-    )
+        body=render_to_string(f"billing/emails/receipt_{language}.txt", context),
+        to=recipients,
+        attachments=list(attachments),
+    ).send()
 
 
-def subscription_reminder_email_send(*, subscription: Subscription) -> None:
+def subscription_reminder_email_send(
+    *, subscription: Subscription, renewal_order: Order | None = None, kind: str = "reminder"
+) -> None:
+    """A renewal reminder (before the period ends) or a dunning one (past due), with the
+    renewal order's payment link when there is one."""
     language = _language(subscription.language)
     recipients = _managers_emails(subscription.organization_id)
     if not recipients:
@@ -68,10 +77,23 @@ def subscription_reminder_email_send(*, subscription: Subscription) -> None:
         "price": idr_format(subscription.plan.price_idr, language),
         "organization": subscription.organization,
         "billing_url": f"{settings.SITE_URL.rstrip('/')}/billing/",
+        "pay_url": _absolute(renewal_order.redirect_url) if renewal_order and renewal_order.redirect_url else "",
+        "auto": subscription.renewal_mode == Subscription.RenewalMode.AUTO,
+        "grace_ends_at": subscription.grace_ends_at,
     }
+    if kind == "dunning":
+        end = subscription.grace_ends_at or end
     send_mail(
-        subject=SUBJECTS["reminder"][language] % {"item": subscription.plan.name, "date": f"{end:%Y-%m-%d}"},
-        message=render_to_string(f"billing/emails/reminder_{language}.txt", context),
+        subject=SUBJECTS[kind][language] % {"item": subscription.plan.name, "date": f"{end:%Y-%m-%d}"},
+        message=render_to_string(f"billing/emails/{kind}_{language}.txt", context),
         from_email=None,
         recipient_list=recipients,
     )
+
+
+def subscription_dunning_email_send(*, subscription: Subscription, renewal_order: Order | None = None) -> None:
+    subscription_reminder_email_send(subscription=subscription, renewal_order=renewal_order, kind="dunning")
+
+
+def _absolute(url: str) -> str:
+    return url if url.startswith("http") else f"{settings.SITE_URL.rstrip('/')}{url}"

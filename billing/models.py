@@ -1,8 +1,13 @@
 """Plans, credit packs, subscriptions, orders and every webhook delivery.
 
 Amounts are whole IDR (integers); credits are integers. An organization has at most one
-active subscription (a partial unique index); an organization without a subscription row is
-on its trial (selectors.subscription_state_get works it out).
+active or past-due subscription (a partial unique index); an organization without a
+subscription row is on its trial (selectors.subscription_state_get works it out).
+
+A subscription's states: `active`; `canceled` (the owner canceled: it runs to its period end,
+then expires; resumable until then); `past_due` (its period ended unpaid: the grace period of
+BILLING_GRACE_DAYS, then it expires); `expired` (over: the organization is on the free state;
+credits already bought stay spendable).
 """
 
 from django.conf import settings
@@ -50,6 +55,10 @@ class CreditPack(TimeStampedModel):
 
 
 class Subscription(TimeStampedModel):
+    class RenewalMode(models.TextChoices):
+        MANUAL = "manual", _("Manual (pay a renewal order)")
+        AUTO = "auto", _("Automatic (the gateway charges)")
+
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
         PAST_DUE = "past_due", _("Payment due")
@@ -66,12 +75,32 @@ class Subscription(TimeStampedModel):
         null=True, blank=True, help_text="The period end the renewal reminder was sent for (sent once per period)."
     )
     language = models.CharField(max_length=8, default="en", help_text="Language of emails about it.")
+    renewal_mode = models.CharField(max_length=6, choices=RenewalMode.choices, default=RenewalMode.MANUAL)
+    reminded_days_before = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The last renewal reminder sent for reminded_for_period_end (7, 3 or 1 days)."
+    )
+    grace_ends_at = models.DateTimeField(null=True, blank=True, help_text="While past due: when it expires.")
+    dunning_reminded_on = models.DateField(null=True, blank=True, help_text="The day the last dunning email went.")
+    next_plan = models.ForeignKey(
+        Plan,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="A downgrade waiting for the period end.",
+    )
+    auto_renewal_gateway = models.CharField(max_length=12, blank=True)
+    auto_renewal_reference = models.CharField(
+        max_length=100, blank=True, help_text="The gateway's recurring id (Midtrans subscription, Xendit plan)."
+    )
 
     class Meta:
         ordering = ["-current_period_end"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organization"], condition=Q(status="active"), name="subscription_one_active_per_org"
+                fields=["organization"],
+                condition=Q(status__in=["active", "past_due"]),
+                name="subscription_one_current_per_org",
             ),
             models.CheckConstraint(
                 condition=Q(current_period_end__gt=models.F("current_period_start")),
@@ -107,6 +136,11 @@ class Order(TimeStampedModel):
         PLAN = "plan", _("Plan")
         PACK = "pack", _("Credit pack")
 
+    class Purpose(models.TextChoices):
+        PURCHASE = "purchase", _("Purchase")
+        RENEWAL = "renewal", _("Renewal")
+        UPGRADE = "upgrade", _("Upgrade (prorated)")
+
     order_id = models.CharField(max_length=50, unique=True)
     organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="orders")
     user = models.ForeignKey(
@@ -129,6 +163,18 @@ class Order(TimeStampedModel):
     fulfilled_at = models.DateTimeField(null=True, blank=True)
     needs_review = models.BooleanField(default=False, help_text="Flagged for staff: amount mismatch, refund...")
     review_note = models.CharField(max_length=255, blank=True)
+    purpose = models.CharField(max_length=8, choices=Purpose.choices, default=Purpose.PURCHASE)
+    subscription = models.ForeignKey(
+        Subscription,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        help_text="The subscription a renewal or an upgrade applies to.",
+    )
+    renews_period_end = models.DateTimeField(
+        null=True, blank=True, help_text="Renewal: the period end it extends from. Upgrade: the period end it keeps."
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -148,6 +194,12 @@ class Order(TimeStampedModel):
                 condition=(Q(kind="plan", plan__isnull=False, pack__isnull=True))
                 | Q(kind="pack", pack__isnull=False, plan__isnull=True),
                 name="order_item_matches_kind",
+            ),
+            # One live renewal order per period: the beat issues it once, a failed one can be re-issued.
+            models.UniqueConstraint(
+                fields=["subscription", "renews_period_end"],
+                condition=Q(purpose="renewal", status__in=["pending", "paid"]),
+                name="order_one_live_renewal_per_period",
             ),
         ]
 
@@ -207,3 +259,47 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.gateway} {self.external_status or '-'} ({self.verdict})"
+
+
+class InvoiceSequence(models.Model):
+    """The last invoice number of a year. Taken under a row lock in the transaction that
+    fulfils the order, so a rollback gives the number back: the sequence has no gaps."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
+
+
+class Invoice(models.Model):
+    """The invoice of one paid order: numbered INV/<year>/<number>, its parties and lines as
+    they were when it was issued. Prices include PPN; `subtotal + ppn == total == order.amount`."""
+
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="invoice")
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="invoices")
+    number = models.CharField(max_length=20, unique=True)
+    year = models.PositiveSmallIntegerField()
+    sequence = models.PositiveIntegerField()
+    issued_at = models.DateTimeField()
+    seller = models.JSONField(help_text="name, tax_id, address")
+    buyer = models.JSONField(help_text="name, tax_id, address")
+    lines = models.JSONField(help_text="[{description, quantity, unit_price, amount}] in IDR")
+    subtotal = models.PositiveIntegerField(help_text="IDR before PPN.")
+    ppn_rate = models.DecimalField(max_digits=5, decimal_places=2, help_text="Percent.")
+    ppn = models.PositiveIntegerField(help_text="IDR.")
+    total = models.PositiveIntegerField(help_text="IDR, PPN included.")
+
+    class Meta:
+        ordering = ["-issued_at", "-sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "sequence"], name="invoice_year_sequence_unique"),
+            models.CheckConstraint(condition=Q(total=models.F("subtotal") + models.F("ppn")), name="invoice_adds_up"),
+        ]
+        indexes = [models.Index(fields=["organization", "-issued_at"], name="invoice_org_issued")]
+
+    def __str__(self) -> str:
+        return self.number

@@ -1,4 +1,4 @@
-from .services import subscription_start_trial
+from .services.subscriptions import subscription_start_trial
 
 
 def start_trial_subscription(sender, organization, **kwargs) -> None:

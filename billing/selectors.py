@@ -14,9 +14,10 @@ from accounts.models import Organization
 from core.errors import NotFound
 from credits.hooks import Tier
 
-from .models import CreditPack, Order, Plan, Subscription
+from .models import CreditPack, Invoice, Order, Plan, Subscription
 
 SUBSCRIPTION_CACHE_SECONDS = 5 * 60
+CURRENT_STATUSES = (Subscription.Status.ACTIVE, Subscription.Status.PAST_DUE, Subscription.Status.CANCELED)
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class SubscriptionState:
     paid: bool
     credit_pack_bought: bool = False
     entry_plan_daily_limit: int = 0  # the cheapest plan for sale's, for a pack buyer without a plan
+    service_ends_at: datetime | None = None  # the period end, or the grace period's end when unpaid
 
     @property
     def requests_per_day(self) -> int:
@@ -44,11 +46,13 @@ class SubscriptionState:
 
     @property
     def is_paid_and_current(self) -> bool:
+        """A paid plan that still serves: active or canceled before its period end, past due
+        within its grace period (an active one whose end just passed is past due in effect)."""
         return (
             self.paid
-            and self.status == Subscription.Status.ACTIVE
-            and self.current_period_end is not None
-            and self.current_period_end > timezone.now()
+            and self.status != Subscription.Status.EXPIRED
+            and self.service_ends_at is not None
+            and self.service_ends_at > timezone.now()
         )
 
 
@@ -76,6 +80,7 @@ def subscription_state_get(*, organization: Organization) -> SubscriptionState:
         paid=cached["paid"],
         credit_pack_bought=cached.get("credit_pack_bought", False),
         entry_plan_daily_limit=cached.get("entry_plan_daily_limit", 0),
+        service_ends_at=parse_datetime(cached["service_end"]) if cached.get("service_end") else None,
     )
 
 
@@ -86,12 +91,13 @@ def _subscription_state_row(organization: Organization) -> dict:
         .order_by("-current_period_end")
         .first()
     )
-    active = (
-        Subscription.objects.filter(organization_id=organization.pk, status=Subscription.Status.ACTIVE)
+    current = (
+        Subscription.objects.filter(organization_id=organization.pk, status__in=CURRENT_STATUSES)
         .select_related("plan")
+        .order_by("-current_period_end")
         .first()
     )
-    subscription = active or subscription
+    subscription = current or subscription
     credit_pack_bought = Order.objects.filter(
         organization_id=organization.pk, kind=Order.Kind.PACK, fulfilled_at__isnull=False
     ).exists()
@@ -110,6 +116,7 @@ def _subscription_state_row(organization: Organization) -> dict:
             "paid": plan.is_paid,
             "credit_pack_bought": credit_pack_bought,
             "entry_plan_daily_limit": entry_plan_daily_limit,
+            "service_end": subscription_service_end(subscription).isoformat(),
         }
     # No row (an organization made before billing, or outside accounts.services): its trial
     # runs TRIAL_DAYS from its creation.
@@ -125,7 +132,42 @@ def _subscription_state_row(organization: Organization) -> dict:
         "paid": False,
         "credit_pack_bought": credit_pack_bought,
         "entry_plan_daily_limit": entry_plan_daily_limit,
+        "service_end": end.isoformat(),
     }
+
+
+def subscription_service_end(subscription: Subscription) -> datetime:
+    """Until when a subscription serves its plan: its period end; for a paid plan that is not
+    canceled, its grace period's end (past due, or about to be once the beat runs)."""
+    if subscription.status == Subscription.Status.PAST_DUE and subscription.grace_ends_at:
+        return subscription.grace_ends_at
+    if subscription.status == Subscription.Status.ACTIVE and subscription.plan.is_paid:
+        return subscription.current_period_end + timedelta(days=settings.BILLING_GRACE_DAYS)
+    return subscription.current_period_end
+
+
+def subscription_current_for_update(*, organization_id) -> Subscription | None:
+    """Inside a transaction: the organization's current subscription (active, past due, or
+    canceled but running), row-locked."""
+    return (
+        Subscription.objects.select_for_update(of=("self",))
+        .select_related("plan")
+        .filter(organization_id=organization_id, status__in=CURRENT_STATUSES)
+        .exclude(status=Subscription.Status.CANCELED, current_period_end__lte=timezone.now())
+        .order_by("-current_period_end")
+        .first()
+    )
+
+
+def subscription_current_get(*, organization: Organization) -> Subscription | None:
+    now = timezone.now()
+    return (
+        Subscription.objects.select_related("plan", "next_plan")
+        .filter(organization_id=organization.pk, status__in=CURRENT_STATUSES)
+        .exclude(status=Subscription.Status.CANCELED, current_period_end__lte=now)
+        .order_by("-current_period_end")
+        .first()
+    )
 
 
 def subscription_tier_lookup(organization: Organization) -> Tier | None:
@@ -169,3 +211,45 @@ def order_get_for_organization(*, organization: Organization, order_id: str) -> 
     if order is None:
         raise NotFound(_("Order not found."))
     return order
+
+
+def invoice_list_for_organization(*, organization: Organization) -> QuerySet[Invoice]:
+    return Invoice.objects.filter(organization_id=organization.pk).select_related("order").order_by("-issued_at")
+
+
+def invoice_get_for_organization(*, organization: Organization, order_id: str) -> Invoice:
+    """The invoice of the organization's order; NotFound for any other organization's."""
+    order = order_get_for_organization(organization=organization, order_id=order_id)
+    invoice = Invoice.objects.select_related("order").filter(order=order).first()
+    if invoice is None:
+        raise NotFound(_("This order has no invoice (it is not paid)."))
+    return invoice
+
+
+def order_pending_get_for_organization(*, organization: Organization, order_id: str) -> Order:
+    order = order_get_for_organization(organization=organization, order_id=order_id)
+    if order.status != Order.Status.PENDING or not order.redirect_url:
+        raise NotFound(_("This order is not waiting for payment."), code="NOT_PENDING")
+    return order
+
+
+def renewal_order_live_get(*, organization: Organization) -> Order | None:
+    """The pending renewal order of the organization's current period, if one was issued."""
+    subscription = subscription_current_get(organization=organization)
+    if subscription is None:
+        return None
+    return Order.objects.filter(
+        subscription=subscription,
+        purpose=Order.Purpose.RENEWAL,
+        renews_period_end=subscription.current_period_end,
+        status=Order.Status.PENDING,
+    ).first()
+
+
+def usage_period_start(*, organization: Organization) -> datetime:
+    """The start of "this period" for usage per member: the current subscription's period, or
+    the last 30 days without one."""
+    subscription = subscription_current_get(organization=organization)
+    if subscription is not None and subscription.current_period_start <= timezone.now():
+        return subscription.current_period_start
+    return timezone.now() - timedelta(days=30)

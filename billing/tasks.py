@@ -1,28 +1,21 @@
-"""Celery tasks: the receipt email and beat housekeeping. Each is idempotent and safe to run
-twice at once: they work row by row under the same locks and forward-only rules as the
-webhooks (see services)."""
+"""Celery beat housekeeping. Each task is idempotent and safe to run twice at once: they
+work row by row under the same locks and forward-only rules as the webhooks (see services).
+The receipt email task lives in billing.notifications (services enqueue it)."""
 
 from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
 
-from . import services
-from .emails import order_receipt_email_send
-from .models import Order
-
-
-@shared_task(queue="default", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def order_receipt_send(order_pk: int) -> None:
-    order = Order.objects.select_related("user", "organization").filter(pk=order_pk).first()
-    if order is not None and order.fulfilled_at is not None:
-        order_receipt_email_send(order=order)
+from .services.orders import order_expire_stale, order_reconcile_pending
+from .services.renewal import subscription_dunning_send, subscription_reminders_send
+from .services.subscriptions import subscription_lapse_due
 
 
 @shared_task(queue="default")
 def billing_reconcile_pending_orders() -> int:
     """Orders pending for BILLING_RECONCILE_AFTER_MINUTES: ask the gateway (lost webhooks)."""
-    return services.order_reconcile_pending(
+    return order_reconcile_pending(
         older_than=timedelta(minutes=settings.BILLING_RECONCILE_AFTER_MINUTES),
         younger_than=timedelta(hours=settings.BILLING_ORDER_EXPIRY_HOURS),
     )
@@ -30,19 +23,26 @@ def billing_reconcile_pending_orders() -> int:
 
 @shared_task(queue="default")
 def billing_expire_trials() -> int:
-    return services.subscription_expire_due(paid=False)
+    return subscription_lapse_due(paid=False)
 
 
 @shared_task(queue="default")
 def billing_expire_subscriptions() -> int:
-    return services.subscription_expire_due(paid=True)
+    """Paid plans past their period: past due (grace), canceled ones expired, past-grace expired."""
+    return subscription_lapse_due(paid=True)
 
 
 @shared_task(queue="default")
 def billing_send_renewal_reminders() -> int:
-    return services.subscription_reminders_send(days_before=settings.BILLING_REMINDER_DAYS_BEFORE)
+    """Renewal orders 7 days ahead and reminders at 7, 3 and 1 days before the period ends."""
+    return subscription_reminders_send()
+
+
+@shared_task(queue="default")
+def billing_send_dunning_reminders() -> int:
+    return subscription_dunning_send()
 
 
 @shared_task(queue="default")
 def billing_expire_stale_orders() -> int:
-    return services.order_expire_stale(older_than=timedelta(hours=settings.BILLING_ORDER_EXPIRY_HOURS))
+    return order_expire_stale(older_than=timedelta(hours=settings.BILLING_ORDER_EXPIRY_HOURS))

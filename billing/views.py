@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.models import Membership
 from core.errors import ApplicationError
 from credits.selectors import credits_summary_get, credits_transaction_list
 
@@ -19,9 +20,11 @@ from .selectors import (
     order_list_for_organization,
     pack_list_for_sale,
     plan_list_for_sale,
+    renewal_order_live_get,
+    subscription_current_get,
     subscription_state_get,
 )
-from .services import order_checkout
+from .services.checkout import order_checkout
 from .webhooks.midtrans import midtrans_notification_receive
 
 
@@ -42,10 +45,20 @@ def _billing_page(request: HttpRequest, *, status: int = 200) -> HttpResponse:
         "gateways": list(gateways_enabled().values()),
         "orders": order_list_for_organization(organization=organization)[:20],
         "ledger": credits_transaction_list(organization=organization)[:10],
-        "can_manage": membership.can_manage,
+        "can_manage": membership.role == Membership.Role.OWNER,  # only owners manage billing
         "returned_order": returned,
+        "current_subscription": subscription_current_get(organization=organization),
+        "renewal_order": renewal_order_live_get(organization=organization),
+        "plan_change_only": _plan_change_only(organization),
+        "dev_gateway": "dev" in gateways_enabled(),
     }
     return render(request, "billing/billing.html", context, status=status)
+
+
+def _plan_change_only(organization) -> bool:
+    """A paid plan runs: other plans are changed to (prorated), not bought again."""
+    current = subscription_current_get(organization=organization)
+    return bool(current and current.plan.is_paid and current.status in ("active", "canceled"))
 
 
 @login_required
@@ -85,8 +98,8 @@ def dev_checkout(request: HttpRequest, order_id: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         outcome = request.POST.get("outcome")
-        if not request.membership.can_manage:
-            messages.error(request, _("Only owners and admins of this organization can pay for it."))
+        if request.membership.role != Membership.Role.OWNER:
+            messages.error(request, _("Only owners of this organization can pay for it."))
             status = 403
         elif outcome not in ("pay", "fail"):
             messages.error(request, _("Choose Pay or Fail."))
@@ -109,6 +122,6 @@ def dev_checkout(request: HttpRequest, order_id: str) -> HttpResponse:
     return render(
         request,
         "billing/dev_checkout.html",
-        {"order": order, "can_manage": request.membership.can_manage},
+        {"order": order, "can_manage": request.membership.role == Membership.Role.OWNER},
         status=status,
     )

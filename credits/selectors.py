@@ -8,7 +8,7 @@ from django.db.models import F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import Organization, User
+from accounts.models import Membership, Organization, User
 
 from .hooks import Tier, organization_has_paid_plan
 from .models import CreditBalance, CreditTransaction, TrialUsage
@@ -135,3 +135,28 @@ def credits_audit_drift() -> list[LedgerDrift]:
         LedgerDrift(organization_id, name, *(amount or 0 for amount in amounts))
         for organization_id, name, *amounts in drifting
     ]
+
+
+def credits_used_by_member(*, organization: Organization, since: datetime) -> list[dict]:
+    """Credits each member spent since `since`, net of refunds: [{user_id, email, name, used}],
+    most first. Members who spent nothing are listed with 0; former members keep their rows."""
+    # A refund counts for whoever made the charge it gives back (the refund row's own user is
+    # whoever refunded it: often nobody, the sweeper).
+    spender = Coalesce("refund_of__user_id", "user_id")
+    spent = dict(
+        CreditTransaction.objects.filter(
+            organization_id=organization.pk,
+            created_at__gte=since,
+            type__in=[CreditTransaction.Type.USAGE, CreditTransaction.Type.REFUND],
+        )
+        .annotate(spender=spender)
+        .values("spender")
+        .annotate(net=Sum("amount"))
+        .values_list("spender", "net")
+    )
+    rows = [
+        {"user_id": m.user_id, "email": m.user.email, "name": m.user.name, "used": -(spent.pop(m.user_id, 0) or 0)}
+        for m in Membership.objects.filter(organization_id=organization.pk).select_related("user")
+    ]
+    rows += [{"user_id": user_id, "email": "", "name": "", "used": -(net or 0)} for user_id, net in spent.items()]
+    return sorted(rows, key=lambda row: (-row["used"], row["email"]))

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
+from billing.api.usage import OrganizationUsageView
 from core.errors import NotFound
 
 
@@ -29,6 +30,7 @@ urlpatterns = [
     path(
         "docs/", SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny]), name="api-docs"
     ),
+    path("organizations/<str:organization_id>/usage", OrganizationUsageView.as_view(), name="api-organization-usage"),
     path("", include("accounts.api.urls")),
     path("credits/", include("credits.api.urls")),
     path("ai/", include("aigen.api.urls")),

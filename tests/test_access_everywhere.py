@@ -10,7 +10,7 @@ from django.urls import URLResolver, get_resolver
 from accounts.models import Membership
 from accounts.services import invitation_create
 from aigen.models import GenerationJob
-from billing.services import order_checkout
+from billing.services.checkout import order_checkout
 from studio import services as studio
 
 SECRET = "Sekret Lantern Project"
@@ -41,6 +41,7 @@ def things(owner, organization, django_capture_on_commit_callbacks):
     return {
         "project": project.id, "beat": beat.id, "asset": asset.id, "job": job.id, "version": 1,
         "order": order.order_id, "invitation": invitation.id, "token": invitation.token,
+        "organization": organization.id, "member": owner.id,
     }  # fmt: skip
 
 
@@ -61,6 +62,29 @@ API = [
     ("get", "/api/billing/plans", "own"),
     ("post", "/api/billing/checkout", "own"),
     ("get", "/api/billing/orders/{order}", 404),
+    ("post", "/api/billing/orders/{order}/pay", 404),
+    ("get", "/api/billing/orders/{order}/invoice.pdf", 404),
+    ("get", "/api/billing/invoices", "own"),
+    ("get", "/api/billing/subscription", "own"),
+    ("post", "/api/billing/subscription/cancel", "own"),
+    ("post", "/api/billing/subscription/resume", "own"),
+    ("post", "/api/billing/subscription/renew", "own"),
+    ("post", "/api/billing/subscription/change/preview", "own"),
+    ("post", "/api/billing/subscription/upgrade", "own"),
+    ("post", "/api/billing/subscription/downgrade", "own"),
+    ("post", "/api/billing/subscription/auto-renewal", "own"),
+    ("delete", "/api/billing/subscription/auto-renewal", "own"),
+    ("get", "/api/organizations", "own"),
+    ("post", "/api/organizations", "own"),
+    ("get", "/api/organizations/{organization}/members", 404),
+    ("patch", "/api/organizations/{organization}/members/{member}", 404),
+    ("delete", "/api/organizations/{organization}/members/{member}", 404),
+    ("post", "/api/organizations/{organization}/leave", 404),
+    ("post", "/api/organizations/{organization}/transfer-ownership", 404),
+    ("post", "/api/organizations/{organization}/invitations", 404),
+    ("get", "/api/organizations/{organization}/billing-details", 404),
+    ("patch", "/api/organizations/{organization}/billing-details", 404),
+    ("get", "/api/organizations/{organization}/usage", 404),
     ("get", "/api/projects/", "own"),
     ("post", "/api/projects/", "own"),
     ("get", "/api/projects/{project}/", 404),
@@ -91,6 +115,14 @@ PAGES = [
     ("get", "/billing/", "own"),
     ("post", "/billing/checkout/", "own"),
     ("get", "/billing/dev-checkout/{order}/", 404),
+    ("post", "/billing/subscription/cancel/", "own"),
+    ("post", "/billing/subscription/resume/", "own"),
+    ("get", "/billing/change-plan/", "own"),
+    ("post", "/billing/change-plan/", "own"),
+    ("get", "/billing/invoices/", "own"),
+    ("get", "/billing/invoices/{order}.pdf", 404),
+    ("post", "/billing/dev-auto-renewal/", "own"),
+    ("get", "/settings/usage/", "own"),
     ("get", "/studio/{project}/", 404),
     ("post", "/studio/{project}/", 404),
     ("get", "/studio/{project}/jobs/", 404),

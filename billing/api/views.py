@@ -7,7 +7,7 @@ from core.errors import ValidationFailed
 from core.openapi import error_responses
 
 from ..selectors import order_get_for_organization, pack_list_for_sale, plan_list_for_sale
-from ..services import order_checkout
+from ..services.checkout import order_checkout
 from .serializers import (
     CatalogueSerializer,
     CheckoutRequestSerializer,

@@ -2,9 +2,19 @@
 
 from django.conf import settings
 
-from .base import CheckoutSession, Gateway, GatewayError, GatewayStatus
+from .base import CheckoutSession, Gateway, GatewayError, GatewayStatus, Recurring, RecurringCharge
 
-__all__ = ["CheckoutSession", "Gateway", "GatewayError", "GatewayStatus", "gateway_get", "gateways_enabled"]
+__all__ = [
+    "CheckoutSession",
+    "Gateway",
+    "GatewayError",
+    "GatewayStatus",
+    "Recurring",
+    "RecurringCharge",
+    "gateway_get",
+    "recurring_get",
+    "gateways_enabled",
+]
 
 
 def gateways_enabled() -> dict[str, Gateway]:
@@ -25,3 +35,15 @@ def gateways_enabled() -> dict[str, Gateway]:
 
 def gateway_get(code: str) -> Gateway | None:
     return gateways_enabled().get(code)
+
+
+def recurring_get(code: str) -> Recurring | None:
+    """The recurring payments of an enabled gateway, each in its own module; None when the
+    gateway is off or cannot renew automatically."""
+    from .dev_recurring import DevRecurring
+    from .midtrans_recurring import MidtransRecurring
+    from .xendit_recurring import XenditRecurring
+
+    if code not in gateways_enabled():
+        return None
+    return {"midtrans": MidtransRecurring, "xendit": XenditRecurring, "dev": DevRecurring}[code]()

@@ -34,6 +34,33 @@ class GatewayStatus:
     reference: str = ""
 
 
+@dataclass(frozen=True)
+class RecurringCharge:
+    """One charge of a gateway's recurring plan, as its webhook tells it, mapped to our statuses."""
+
+    gateway: str
+    reference: str  # the recurring plan's id at the gateway (our Subscription.auto_renewal_reference)
+    charge_id: str  # the charge's own id: becomes the renewal order's order_id (dedupe key)
+    status: str  # Order.Status
+    raw_status: str
+    amount: object  # as the gateway wrote it
+
+
+class Recurring:
+    """A gateway's recurring payments (pretix-style: the provider owns its calls). `start`
+    returns the gateway's id of the recurring plan; both raise GatewayError."""
+
+    def start(self, *, subscription, plan, payment_token: str, payer_email: str) -> str:
+        raise NotImplementedError
+
+    def stop(self, *, reference: str) -> None:
+        raise NotImplementedError
+
+    def amount_change(self, *, reference: str, amount: int) -> None:
+        """The amount of the next charges (an upgrade, or a downgrade from the period end)."""
+        raise NotImplementedError
+
+
 class Gateway:
     code: str = ""
     label: str = ""

@@ -33,24 +33,36 @@ class DevGateway(Gateway):
 
 def dev_notification_body(*, order: Order, outcome: str) -> bytes:
     """The exact bytes Midtrans would POST for this outcome, correctly signed."""
+    return json.dumps(_notification(order_id=order.order_id, amount=order.amount, outcome=outcome)).encode()
+
+
+def dev_recurring_notification_body(*, subscription, outcome: str, charge_id: str) -> bytes:
+    """What Midtrans' Subscriptions API POSTs for one charge of a recurring plan: a signed
+    notification whose order_id starts with SUBS- and names the subscription."""
+    plan = subscription.next_plan or subscription.plan
+    payload = _notification(order_id=f"SUBS-{charge_id}"[:50], amount=plan.price_idr, outcome=outcome)
+    payload["subscription_id"] = subscription.auto_renewal_reference
+    return json.dumps(payload).encode()
+
+
+def _notification(*, order_id: str, amount: int, outcome: str) -> dict:
     transaction_status, status_code, fraud_status = OUTCOMES[outcome]
-    gross_amount = f"{order.amount}.00"
-    payload = {
+    gross_amount = f"{amount}.00"
+    return {
         "transaction_time": timezone.localtime().strftime("%Y-%m-%d %H:%M:%S"),
         "transaction_status": transaction_status,
-        "transaction_id": f"dev-{order.order_id}",
+        "transaction_id": f"dev-{order_id}",
         "status_message": "dev gateway notification",
         "status_code": status_code,
         "signature_key": midtrans_signature(
-            order_id=order.order_id,
+            order_id=order_id,
             status_code=status_code,
             gross_amount=gross_amount,
             server_key=settings.BILLING_DEV_SERVER_KEY,
         ),
         "payment_type": "dev",
-        "order_id": order.order_id,
+        "order_id": order_id,
         "gross_amount": gross_amount,
         "fraud_status": fraud_status,
         "currency": "IDR",
     }
-    return json.dumps(payload).encode()

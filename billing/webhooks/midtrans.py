@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from ..gateways import GatewayError
 from ..gateways.midtrans import MidtransGateway, midtrans_gateway_status, midtrans_signature_valid
 from ..models import Order, WebhookEvent
-from ..services import AmountMismatch, amount_idr_parse, order_status_apply
+from ..services.fulfilment import AmountMismatch, amount_idr_parse, order_status_apply
+from .midtrans_recurring import SUBSCRIPTION_ORDER_PREFIX, midtrans_recurring_receive
 from .receipt import WebhookAnswer, accepted, rejected, rejecter, webhook_event_close, webhook_event_store
 
 logger = logging.getLogger(__name__)
@@ -69,6 +70,8 @@ def midtrans_notification_receive(*, body: bytes, headers: dict) -> WebhookAnswe
             "bad gross_amount",
             payload,
         )
+    if payload["order_id"].startswith(SUBSCRIPTION_ORDER_PREFIX):  # a charge of a recurring plan
+        return midtrans_recurring_receive(payload=payload, signer=signer, body=body, headers=headers, reject=reject)
     order = Order.objects.filter(order_id=payload["order_id"][:50]).first()
     if order is None:
         return reject(404, _("Unknown order."), "NOT_FOUND", "unknown order", payload)

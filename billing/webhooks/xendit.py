@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 
 from ..gateways.xendit import xendit_status_map
 from ..models import Order, WebhookEvent
-from ..services import AmountMismatch, amount_idr_parse, order_status_apply
+from ..services.fulfilment import AmountMismatch, amount_idr_parse, order_status_apply
 from .receipt import WebhookAnswer, accepted, rejected, rejecter, webhook_event_close, webhook_event_store
+from .xendit_recurring import xendit_recurring_receive
 
 GATEWAY = "xendit"
 
@@ -34,6 +35,8 @@ def xendit_callback_receive(*, body: bytes, headers) -> WebhookAnswer:
         return reject(400, _("The body is not valid JSON."), "VALIDATION_ERROR", "not JSON")
     if not isinstance(payload, dict):
         return reject(400, _("The body must be a JSON object."), "VALIDATION_ERROR", "not a JSON object", payload)
+    if isinstance(payload.get("event"), str) and payload["event"].startswith("recurring."):
+        return xendit_recurring_receive(payload=payload, body=body, headers=headers, reject=reject)
     # Unprintable text (NUL, a lone surrogate) is malformed: PostgreSQL could not even look it up.
     missing = [
         name

@@ -1,5 +1,7 @@
 """Billing: the payment gateways (Midtrans, Xendit, or the local `dev` one) and their schedules."""
 
+from decimal import Decimal
+
 from .api import SPECTACULAR_SETTINGS
 from .celery import CELERY_BEAT_SCHEDULE
 from .env import env
@@ -20,7 +22,16 @@ BILLING_DEV_GATEWAY = env.bool("BILLING_DEV_GATEWAY", default=not (MIDTRANS_SERV
 BILLING_DEV_SERVER_KEY = env("BILLING_DEV_SERVER_KEY", default="dev-" + SECRET_KEY[-24:])
 BILLING_RECONCILE_AFTER_MINUTES = env.int("BILLING_RECONCILE_AFTER_MINUTES", default=15)
 BILLING_ORDER_EXPIRY_HOURS = env.int("BILLING_ORDER_EXPIRY_HOURS", default=24)
-BILLING_REMINDER_DAYS_BEFORE = env.int("BILLING_REMINDER_DAYS_BEFORE", default=3)
+# Renewal: a renewal order is issued this many days before a period ends; reminders go out at
+# each of these days before; an unpaid period is past due for the grace days, then expires.
+BILLING_RENEWAL_ORDER_DAYS_BEFORE = env.int("BILLING_RENEWAL_ORDER_DAYS_BEFORE", default=7)
+BILLING_RENEWAL_REMINDER_DAYS = env.list("BILLING_RENEWAL_REMINDER_DAYS", cast=int, default=[7, 3, 1])
+BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=3)
+# Invoices: prices include PPN at this rate (percent); the seller's details printed on them.
+BILLING_PPN_RATE = Decimal(env("BILLING_PPN_RATE", default="11"))
+BILLING_SELLER_NAME = env("BILLING_SELLER_NAME", default="MODO")
+BILLING_SELLER_TAX_ID = env("BILLING_SELLER_TAX_ID", default="")
+BILLING_SELLER_ADDRESS = env("BILLING_SELLER_ADDRESS", default="Jakarta, Indonesia")
 CELERY_BEAT_SCHEDULE["billing-reconcile-pending-orders"] = {
     "task": "billing.tasks.billing_reconcile_pending_orders",
     "schedule": 60 * 5,
@@ -32,6 +43,10 @@ CELERY_BEAT_SCHEDULE["billing-expire-subscriptions"] = {
 }
 CELERY_BEAT_SCHEDULE["billing-send-renewal-reminders"] = {
     "task": "billing.tasks.billing_send_renewal_reminders",
+    "schedule": 60 * 60,
+}
+CELERY_BEAT_SCHEDULE["billing-dunning-reminders"] = {
+    "task": "billing.tasks.billing_send_dunning_reminders",
     "schedule": 60 * 60,
 }
 CELERY_BEAT_SCHEDULE["billing-expire-stale-orders"] = {

@@ -14,7 +14,8 @@ from abuse.tasks import abuse_scan
 from accounts.models import Membership, User
 from aigen.models import AIUsageLog, GenerationJob
 from audit.models import StaffAction
-from billing.services import order_checkout, order_status_apply
+from billing.services.checkout import order_checkout
+from billing.services.fulfilment import order_status_apply
 from credits.hooks import organization_tier
 
 from ..aigen.stubs import Reply, StubServer

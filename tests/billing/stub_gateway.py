@@ -112,6 +112,56 @@ def _handler(stub: StubGateway):
                 }
                 stub.xendit_invoices[body["external_id"]] = invoice
                 return self._answer(200, invoice)
+            if path == "/v1/subscriptions":  # Midtrans Subscriptions API
+                subscription_id = f"midtrans-sub-{len(stub.sent('POST', '/v1/subscriptions'))}"
+                return self._answer(
+                    200,
+                    {
+                        "id": subscription_id,
+                        "name": body["name"],
+                        "amount": body["amount"],
+                        "currency": body["currency"],
+                        "created_at": "2026-11-27 10:00:00",
+                        "schedule": {**body["schedule"], "previous_execution_at": None},
+                        "status": "active",
+                        "token": body["token"],
+                        "payment_type": body["payment_type"],
+                        "metadata": body.get("metadata", {}),
+                        "customer_details": body.get("customer_details", {}),
+                    },
+                )
+            if path.startswith("/v1/subscriptions/") and path.endswith("/disable"):
+                return self._answer(200, {"status_message": "Subscription is updated."})
+            if path == "/recurring/plans":  # Xendit recurring plans
+                plan_id = f"repl-{len(stub.sent('POST', '/recurring/plans'))}"
+                return self._answer(
+                    201,
+                    {
+                        "id": plan_id,
+                        "reference_id": body["reference_id"],
+                        "customer_id": body["customer_id"],
+                        "recurring_action": body["recurring_action"],
+                        "currency": body["currency"],
+                        "amount": body["amount"],
+                        "status": "ACTIVE",
+                        "schedule": {**body["schedule"], "id": f"resc-{plan_id}"},
+                        "payment_methods": body["payment_methods"],
+                        "metadata": body.get("metadata"),
+                        "created": "2026-11-27T00:00:00.000Z",
+                        "updated": "2026-11-27T00:00:00.000Z",
+                    },
+                )
+            if path.startswith("/recurring/plans/") and path.endswith("/deactivate"):
+                return self._answer(200, {"id": path.split("/")[3], "status": "INACTIVE"})
+            return self._answer(404, {"error": "no such stub route"})
+
+        def do_PATCH(self):
+            body = self._record()
+            path = urlparse(self.path).path
+            if path.startswith("/v1/subscriptions/"):  # Midtrans: update a subscription
+                return self._answer(200, {"status_message": "Subscription is updated."})
+            if path.startswith("/recurring/plans/"):  # Xendit: update a recurring plan
+                return self._answer(200, {"id": path.split("/")[3], "amount": body.get("amount"), "status": "ACTIVE"})
             return self._answer(404, {"error": "no such stub route"})
 
         def do_GET(self):

@@ -53,12 +53,13 @@ def test_checkout_with_the_dev_gateway_makes_a_pending_order_and_its_checkout_pa
 
 
 @pytest.mark.django_db
-def test_an_admin_may_buy(admin_user, organization):
+def test_an_admin_cannot_buy_only_owners_manage_billing(admin_user, organization):
     response = client_for(admin_user, organization).post(
         CHECKOUT, {"item": "pack:credits-100", "gateway": "dev"}, format="json"
     )
 
-    assert response.status_code == 201
+    assert response.status_code == 403
+    assert not Order.objects.exists()
 
 
 @pytest.mark.django_db
@@ -69,7 +70,7 @@ def test_a_member_gets_a_clear_403(member, organization):
 
     assert response.status_code == 403
     assert response.json()["code"] == "FORBIDDEN"
-    assert "owners and admins" in response.json()["error"]
+    assert "Only owners" in response.json()["error"]
     assert not Order.objects.exists()
 
 

@@ -1,7 +1,7 @@
 import pytest
 
 from billing.models import Order
-from billing.services import order_status_apply
+from billing.services.fulfilment import order_status_apply
 
 from .conftest import order_make
 

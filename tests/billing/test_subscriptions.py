@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from billing import tasks
 from billing.models import Plan, Subscription
 from billing.selectors import subscription_cache_key
-from billing.services import order_status_apply
+from billing.services.fulfilment import order_status_apply
 from credits.hooks import organization_tier
 from credits.selectors import trial_exempt
 
@@ -48,6 +48,9 @@ def test_the_cached_state_follows_an_expiry(owner_api, organization):
         assert owner_api.get("/api/me").json()["subscription"]["status"] == "active"
 
         traveller.shift(timedelta(days=31))
+        tasks.billing_expire_subscriptions()
+        assert owner_api.get("/api/me").json()["subscription"]["status"] == "past_due"
+        traveller.shift(timedelta(days=3))
         tasks.billing_expire_subscriptions()
 
         section = owner_api.get("/api/me").json()["subscription"]

@@ -8,7 +8,7 @@ import time_machine
 
 from billing import tasks
 from billing.models import Order, Subscription
-from billing.services import order_status_apply
+from billing.services.fulfilment import order_status_apply
 from credits.hooks import organization_tier
 
 from ..credits.threads import run_at_once
@@ -121,13 +121,19 @@ def test_expiring_trials_twice_at_once_expires_each_once():
 
 
 @pytest.mark.django_db
-def test_a_subscription_past_its_period_expires_and_the_organization_drops_to_no_paid_tier(organization):
+def test_a_subscription_past_its_period_and_grace_expires_and_the_organization_drops_to_no_paid_tier(
+    organization, settings
+):
     with time_machine.travel(START, tick=False) as traveller:
         subscription = paid_plan(organization, "pro")
         assert organization_tier(organization).paid is True
 
         traveller.shift(timedelta(days=30, minutes=1))
-        assert organization_tier(organization).paid is False  # past its end even before the task runs
+        assert organization_tier(organization).paid is True  # the grace period keeps the plan
+        assert tasks.billing_expire_subscriptions() == 1  # past due
+        assert Subscription.objects.get(pk=subscription.pk).status == Subscription.Status.PAST_DUE
+        traveller.shift(timedelta(days=settings.BILLING_GRACE_DAYS))
+        assert organization_tier(organization).paid is False  # past the grace even before the task runs
         assert tasks.billing_expire_subscriptions() == 1
         assert tasks.billing_expire_subscriptions() == 0
 
@@ -165,18 +171,20 @@ def test_expiring_subscriptions_twice_at_once_expires_each_once(organization):
 
 
 @pytest.mark.django_db
-def test_the_reminder_goes_out_once_three_days_before_the_period_ends(organization, owner, mailoutbox):
+def test_reminders_go_out_once_each_at_seven_three_and_one_days_before_the_period_ends(organization, owner, mailoutbox):
     with time_machine.travel(START, tick=False) as traveller:
         paid_plan(organization)
 
-        traveller.shift(timedelta(days=26))
+        traveller.shift(timedelta(days=22, hours=23))  # 7 days and 1 hour left
         assert tasks.billing_send_renewal_reminders() == 0
-        traveller.shift(timedelta(days=1, hours=1))
-        assert tasks.billing_send_renewal_reminders() == 1
-        assert tasks.billing_send_renewal_reminders() == 0
+        sent = []
+        for days_left in (7, 3, 1):
+            traveller.move_to(START + timedelta(days=30 - days_left, hours=1))
+            sent.append(tasks.billing_send_renewal_reminders())
+            sent.append(tasks.billing_send_renewal_reminders())
 
-    assert len(mailoutbox) == 1
-    assert mailoutbox[0].to == ["owner@example.com"]
+    assert sent == [1, 0, 1, 0, 1, 0]
+    assert [m.to for m in mailoutbox] == [["owner@example.com"]] * 3
     assert "Rp 99,000" in mailoutbox[0].body
 
 

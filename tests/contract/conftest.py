@@ -9,7 +9,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import Invitation, User
 from accounts.selectors import membership_default
-from billing.services import order_checkout, order_status_apply
+from billing.services.checkout import order_checkout
+from billing.services.fulfilment import order_status_apply
 
 from ..ai_fixtures import offline_ai
 

@@ -40,7 +40,8 @@ def image_asset(project_with_story):
 @pytest.fixture
 def on_pro_plan(owner_membership, django_capture_on_commit_callbacks):
     """The organization bought the Pro plan (1,000 credits, 500 AI requests a day) through the dev gateway."""
-    from billing.services import order_checkout, order_status_apply
+    from billing.services.checkout import order_checkout
+    from billing.services.fulfilment import order_status_apply
 
     with django_capture_on_commit_callbacks(execute=True):
         order = order_checkout(membership=owner_membership, item="plan:pro", gateway="dev")

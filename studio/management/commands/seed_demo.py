@@ -5,7 +5,8 @@ from accounts.models import User
 from accounts.selectors import membership_default
 from accounts.services import user_create
 from billing.selectors import subscription_tier_lookup
-from billing.services import order_checkout, order_status_apply
+from billing.services.checkout import order_checkout
+from billing.services.fulfilment import order_status_apply
 
 DEMO_EMAIL = "demo@modo.local"
 DEMO_PASSWORD = "modo-demo-2026"  # noqa: S105 - the embedded default's public demo login

@@ -1,0 +1,85 @@
+"""Midtrans Subscriptions API (through midtransclient's CoreApi): each period Midtrans charges
+the saved card token or GoPay account itself, and every charge arrives as a normal signed
+notification whose order_id starts with "SUBS-" (billing.webhooks.midtrans_recurring).
+
+Wire (PROVIDERS.md): POST {api}/v1/subscriptions {name, amount (string), currency,
+payment_type, token, schedule {interval, interval_unit, max_interval, start_time
+"YYYY-MM-DD HH:MM:SS +0700"}, retry_schedule, metadata, customer_details, gopay {account_id}}
+-> {id, status: active, ...}; POST /v1/subscriptions/{id}/disable.
+"""
+
+from zoneinfo import ZoneInfo
+
+import midtransclient
+import requests
+from django.conf import settings
+from midtransclient.error_midtrans import JSONDecodeError, MidtransAPIError
+
+from .base import GatewayError, Recurring
+from .midtrans import _error, _TimeoutSession
+
+JAKARTA = ZoneInfo("Asia/Jakarta")
+GOPAY_PREFIX = "gopay:"  # payment_token "gopay:<account_id>" charges a linked GoPay account
+
+
+def _core() -> midtransclient.CoreApi:
+    core = midtransclient.CoreApi(
+        is_production=settings.MIDTRANS_IS_PRODUCTION,
+        server_key=settings.MIDTRANS_SERVER_KEY,
+        client_key=settings.MIDTRANS_CLIENT_KEY,
+    )
+    if settings.MIDTRANS_API_BASE_URL:  # tests point this at a local stub gateway
+        config = core.api_config
+        config.CORE_SANDBOX_BASE_URL = config.CORE_PRODUCTION_BASE_URL = settings.MIDTRANS_API_BASE_URL
+    core.http_client.http_client = _TimeoutSession()
+    return core
+
+
+def midtrans_subscription_body(*, subscription, plan, payment_token: str, payer_email: str) -> dict:
+    start = subscription.current_period_end.astimezone(JAKARTA)
+    body = {
+        "name": f"MODO-{plan.code}-{subscription.pk}"[:40],
+        "amount": str(plan.price_idr),
+        "currency": "IDR",
+        "payment_type": "credit_card",
+        "token": payment_token,
+        "schedule": {
+            "interval": plan.period_days,
+            "interval_unit": "day",
+            "max_interval": 120,
+            "start_time": start.strftime("%Y-%m-%d %H:%M:%S %z"),
+        },
+        "retry_schedule": {"interval": 1, "interval_unit": "day", "max_interval": settings.BILLING_GRACE_DAYS},
+        "metadata": {"modo_subscription": str(subscription.pk), "organization": str(subscription.organization_id)},
+        "customer_details": {"email": payer_email},
+    }
+    if payment_token.startswith(GOPAY_PREFIX):
+        account_id = payment_token[len(GOPAY_PREFIX) :]
+        body.update(payment_type="gopay", token=account_id, gopay={"account_id": account_id})
+    return body
+
+
+class MidtransRecurring(Recurring):
+    def start(self, *, subscription, plan, payment_token: str, payer_email: str) -> str:
+        body = midtrans_subscription_body(
+            subscription=subscription, plan=plan, payment_token=payment_token, payer_email=payer_email
+        )
+        try:
+            answer = _core().create_subscription(body)
+        except (MidtransAPIError, JSONDecodeError, requests.RequestException) as exc:
+            raise _error(exc) from exc
+        if not isinstance(answer, dict) or not answer.get("id"):
+            raise GatewayError("Midtrans answered without a subscription id.", retryable=True)
+        return str(answer["id"])
+
+    def stop(self, *, reference: str) -> None:
+        try:
+            _core().disable_subscription(reference)
+        except (MidtransAPIError, JSONDecodeError, requests.RequestException) as exc:
+            raise _error(exc) from exc
+
+    def amount_change(self, *, reference: str, amount: int) -> None:
+        try:
+            _core().update_subscription(reference, {"amount": str(amount), "currency": "IDR"})
+        except (MidtransAPIError, JSONDecodeError, requests.RequestException) as exc:
+            raise _error(exc) from exc

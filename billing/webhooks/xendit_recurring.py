@@ -1,0 +1,63 @@
+"""Xendit recurring plan webhooks ({event, business_id, created, data}), verified with the same
+x-callback-token as invoices (by the caller, billing.webhooks.xendit). recurring.cycle.* events
+are charges: each cycle id becomes one renewal order (services.renewal); plan events are
+stored and answered."""
+
+from django.utils.translation import gettext as _
+
+from ..gateways.base import RecurringCharge
+from ..gateways.xendit_recurring import xendit_cycle_status_map
+from ..models import WebhookEvent
+from ..services.fulfilment import AmountMismatch, amount_idr_parse
+from ..services.renewal import auto_renewal_charge_apply
+from .receipt import WebhookAnswer, accepted, rejected, webhook_event_close, webhook_event_store
+
+GATEWAY = "xendit"
+
+
+def xendit_recurring_receive(*, payload: dict, body: bytes, headers, reject) -> WebhookAnswer:
+    event_type = payload["event"]
+    data = payload.get("data")
+    status = xendit_cycle_status_map(event_type)
+    if status is None:  # plan activated / inactivated, or a new event type: stored, answered
+        event = webhook_event_store(
+            gateway=GATEWAY, body=body, headers=headers, payload=payload, external_status=event_type
+        )
+        webhook_event_close(event, verdict=WebhookEvent.Verdict.IGNORED, reason=f"event {event_type}")
+        return accepted(event)
+    fields = ("id", "plan_id")
+    if not isinstance(data, dict) or any(
+        not (isinstance(data.get(name), str) and data[name] and data[name].isprintable()) for name in fields
+    ):
+        return reject(
+            400,
+            _("Missing or malformed fields: %(fields)s.") % {"fields": "data.id, data.plan_id"},
+            "VALIDATION_ERROR",
+            "missing data.id or data.plan_id",
+            payload,
+        )
+    if amount_idr_parse(data.get("amount")) is None:
+        return reject(
+            400, _("amount must be a non-negative whole number of rupiah."), "VALIDATION_ERROR", "bad amount", payload
+        )
+    event = webhook_event_store(
+        gateway=GATEWAY, body=body, headers=headers, payload=payload, external_status=event_type
+    )
+    charge = RecurringCharge(
+        gateway=GATEWAY,
+        reference=data["plan_id"],
+        charge_id=data["id"][:50],
+        status=status,
+        raw_status=event_type.rsplit(".", 1)[-1],
+        amount=data.get("amount"),
+    )
+    try:
+        applied = auto_renewal_charge_apply(charge=charge)
+    except AmountMismatch as exc:
+        webhook_event_close(event, verdict=WebhookEvent.Verdict.REJECTED, reason="amount mismatch")
+        return rejected(400, exc.message, exc.code)
+    if applied is None:
+        webhook_event_close(event, verdict=WebhookEvent.Verdict.REJECTED, reason="unknown recurring plan")
+        return rejected(404, _("Unknown subscription."), "NOT_FOUND")
+    webhook_event_close(event, verdict=applied.verdict, reason=applied.reason, order=applied.order)
+    return accepted(event)
