@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from aigen import services as aigen_services
-from aigen.ratelimit import ai_rate_limit_take
+from aigen.admission import generation_admitted, generation_cost
 from aigen.registry import model_entry
 from core.errors import ApplicationError, OrganizationSuspended, ValidationFailed
 
@@ -40,35 +40,38 @@ def generate_from_page(request: HttpRequest, project: Project, action: str) -> N
             raise ValidationFailed(_("Write a premise first: the story grows from it."))
         if action in ("generate-video", "generate-animatic") and not target.image_files:
             raise ValidationFailed(_("Generate the beat images first: the video is made from them."))
-        ai_rate_limit_take(request=request, organization=organization)
-        if action == "generate-story":
-            aigen_services.story_generate(
-                organization=organization,
-                user=request.user,
-                premise=project.premise,
-                quality=quality,
-                variation=_int(request.POST.get("variation")),
-                target=target,
-            )
-            messages.success(request, _("Your story is ready. Edit any beat, then illustrate it."))
-        elif action == "generate-image":
-            aigen_services.image_job_queue(
-                organization=organization, user=request.user, prompt=target.text, quality=quality, target=target
-            )
-            messages.success(request, _("Image queued. It appears here when it is ready."))
-        else:
-            aigen_services.video_job_queue(
-                organization=organization,
-                user=request.user,
-                quality=quality,
-                prompt=target.text,
-                image_files=target.image_files,
-                captions=target.captions,
-                target=target,
-            )
-            messages.success(request, _("Video queued. We will tell you when it is ready."))
+        kind = action.removeprefix("generate-")
+        beats = aigen_services.video_beats(target.image_files, target.captions) if kind in ("video", "animatic") else 1
+        credits = generation_cost(kind=kind, quality=quality, beats=beats)
+        with generation_admitted(request=request, organization=organization, user=request.user, credits=credits):
+            if action == "generate-story":
+                aigen_services.story_generate(
+                    organization=organization,
+                    user=request.user,
+                    premise=project.premise,
+                    quality=quality,
+                    variation=_int(request.POST.get("variation")),
+                    target=target,
+                )
+                messages.success(request, _("Your story is ready. Edit any beat, then illustrate it."))
+            elif action == "generate-image":
+                aigen_services.image_job_queue(
+                    organization=organization, user=request.user, prompt=target.text, quality=quality, target=target
+                )
+                messages.success(request, _("Image queued. It appears here when it is ready."))
+            else:
+                aigen_services.video_job_queue(
+                    organization=organization,
+                    user=request.user,
+                    quality=quality,
+                    prompt=target.text,
+                    image_files=target.image_files,
+                    captions=target.captions,
+                    target=target,
+                )
+                messages.success(request, _("Video queued. We will tell you when it is ready."))
     except ApplicationError as error:
-        if error.code in ("NO_CREDITS", "TRIAL_LIMIT"):
+        if error.code in ("NO_CREDITS", "TRIAL_LIMIT", "RATE_LIMITED"):
             messages.error(
                 request, format_html('{} <a href="/billing/">{}</a>', error.message, _("See plans and credits"))
             )
