@@ -1,11 +1,10 @@
 """Receipts and renewal reminders, in the order's (or subscription's) language: en or id."""
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
 from accounts.models import Membership
+from core.emails import email_send, site_link
 
 from .models import Order, Subscription
 
@@ -46,13 +45,12 @@ def order_receipt_email_send(*, order: Order) -> None:
         "order": order,
         "amount": idr_format(order.amount, language),
         "organization": order.organization,
-        "billing_url": f"{settings.SITE_URL.rstrip('/')}/billing/",
+        "billing_url": site_link("/billing/"),
     }
-    send_mail(
+    email_send(
         subject=SUBJECTS["receipt"][language] % {"item": order.item_name},
-        message=render_to_string(f"billing/emails/receipt_{language}.txt", context),
-        from_email=None,
-        recipient_list=recipients,
+        text=render_to_string(f"billing/emails/receipt_{language}.txt", context),
+        to=recipients,
     )
 
 
@@ -67,11 +65,10 @@ def subscription_reminder_email_send(*, subscription: Subscription) -> None:
         "plan": subscription.plan,
         "price": idr_format(subscription.plan.price_idr, language),
         "organization": subscription.organization,
-        "billing_url": f"{settings.SITE_URL.rstrip('/')}/billing/",
+        "billing_url": site_link("/billing/"),
     }
-    send_mail(
+    email_send(
         subject=SUBJECTS["reminder"][language] % {"item": subscription.plan.name, "date": f"{end:%Y-%m-%d}"},
-        message=render_to_string(f"billing/emails/reminder_{language}.txt", context),
-        from_email=None,
-        recipient_list=recipients,
+        text=render_to_string(f"billing/emails/reminder_{language}.txt", context),
+        to=recipients,
     )

@@ -10,13 +10,16 @@ analytics, abuse), each importing from the others what it reads; production diff
 environment values.
 """
 
-from .env import BASE_DIR, VAR_DIR, env  # noqa: F401
+from .env import BASE_DIR, VAR_DIR, env, site_url_checked  # noqa: F401
 
 # --- Core -----------------------------------------------------------------------------
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# The site's public address and name: every link in every email (background ones included)
+# and the Site object (allauth's emails) come from these. A malformed SITE_URL stops start-up.
+SITE_URL = site_url_checked(env("SITE_URL", default="http://127.0.0.1:8000"))
+SITE_NAME = env("SITE_NAME", default="MODO")
 SITE_ID = 1
 
 INSTALLED_APPS = [
