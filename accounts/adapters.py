@@ -12,8 +12,23 @@ from core.emails import email_html, site_link
 
 from .services import organization_create_personal
 
+# Where to go once signed up (a higher app sets it, e.g. billing: the plan chosen on the public
+# page): kept in the session through signup, email confirmation and sign-in, used once.
+AFTER_SIGNUP_URL = "after_signup_url"
+
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_signup_redirect_url(self, request):
+        return request.session.pop(AFTER_SIGNUP_URL, None) or super().get_signup_redirect_url(request)
+
+    def get_login_redirect_url(self, request):
+        return request.session.pop(AFTER_SIGNUP_URL, None) or super().get_login_redirect_url(request)
+
+    def get_email_verification_redirect_url(self, email_address):
+        if self.request.user.is_authenticated and self.request.session.get(AFTER_SIGNUP_URL):
+            return self.request.session.pop(AFTER_SIGNUP_URL)
+        return super().get_email_verification_redirect_url(email_address)
+
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """allauth builds its links (confirmation, password reset) on the request's host: every
         one of them goes to SITE_URL instead, as every other email's links do."""

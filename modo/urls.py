@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from billing.views import plan_remembered
 from core import views as core_views
 from studio.media import media_file
 
@@ -22,8 +23,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     # Short addresses for the pages people type; defined after allauth's so reverse() names these.
-    path("login/", account_views.login, name="account_login"),
-    path("register/", account_views.signup, name="account_signup"),
+    path("login/", plan_remembered(account_views.login), name="account_login"),
+    path("register/", plan_remembered(account_views.signup), name="account_signup"),
     path("logout/", account_views.logout, name="account_logout"),
     path("", include("accounts.urls")),
     path("", include("billing.urls")),
