@@ -117,7 +117,7 @@ def _subscription_state_row(organization: Organization) -> dict:
     end = start + timedelta(days=settings.TRIAL_DAYS)
     return {
         "tier": "trial",
-        "name": _("Trial"),
+        "name": "Trial",  # cached for every reader: pages translate it (templatetags offer_name)
         "status": Subscription.Status.ACTIVE if end > timezone.now() else Subscription.Status.EXPIRED,
         "start": start.isoformat(),
         "end": end.isoformat(),

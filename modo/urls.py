@@ -21,7 +21,7 @@ urlpatterns = [
     path("admin/analytics/", include("analytics.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", core_views.language_set, name="set_language"),
     # Short addresses for the pages people type; defined after allauth's so reverse() names these.
     path("login/", plan_remembered(account_views.login), name="account_login"),
     path("register/", plan_remembered(account_views.signup), name="account_signup"),

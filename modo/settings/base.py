@@ -10,6 +10,8 @@ analytics, abuse), each importing from the others what it reads; production diff
 environment values.
 """
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .env import BASE_DIR, VAR_DIR, env, site_url_checked  # noqa: F401
 
 # --- Core -----------------------------------------------------------------------------
@@ -95,6 +97,8 @@ TEMPLATES = [
 # --- Internationalisation -------------------------------------------------------------
 LANGUAGE_CODE = env("LANGUAGE_CODE", default="en")
 LANGUAGES = [("en", "English"), ("id", "Bahasa Indonesia")]
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(f"LANGUAGE_CODE must be one of {', '.join(dict(LANGUAGES))} (got {LANGUAGE_CODE!r}).")
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Jakarta"
 USE_I18N = True
