@@ -1,12 +1,10 @@
 from django import template
 from django.conf import settings
-from django.utils.translation import gettext_lazy as _
 
-from credits.models import CreditTransaction
+from credits.selectors import ledger_description_display
 
 from ..emails import idr_format
 from ..offer_names import offer_name
-from ..services import LEDGER_REFERENCE_TYPE
 
 register = template.Library()
 
@@ -36,10 +34,6 @@ def trial_offer() -> dict:
     }
 
 
-KIND_LABELS = {"story": _("Story"), "image": _("Image"), "video": _("Video"), "animatic": _("Animatic")}
-QUALITY_LABELS = {"fast": _("fast"), "premium": _("premium")}
-
-
 @register.filter(name="offer_name")
 def offer_name_filter(offer) -> str:
     return offer_name(offer)
@@ -47,22 +41,4 @@ def offer_name_filter(offer) -> str:
 
 @register.filter
 def ledger_description(row) -> str:
-    """A ledger row's description in the reader's language, from what the row is (its type,
-    feature and reference); a staff adjustment's reason stays as staff wrote it."""
-    kinds = CreditTransaction.Type
-    if row.type in (kinds.USAGE, kinds.REFUND) and row.feature:
-        kind, _sep, quality = row.feature.partition("_")
-        what = _("%(kind)s (%(quality)s)") % {
-            "kind": KIND_LABELS.get(kind, kind),
-            "quality": QUALITY_LABELS.get(quality, quality),
-        }
-        return what if row.type == kinds.USAGE else _("Refund: %(what)s") % {"what": what}
-    if row.type == kinds.BONUS and row.reference_type == "trial":
-        return _("Trial bonus")
-    if row.type == kinds.GRANT and row.reference_type == LEDGER_REFERENCE_TYPE:
-        return _("Plan credits for the period")
-    if row.type == kinds.PURCHASE:
-        return _("Credit pack bought")
-    if row.type == kinds.EXPIRY:
-        return _("Bonus credits expired")
-    return row.description
+    return ledger_description_display(row)
