@@ -42,7 +42,7 @@ def test_a_paying_organization_never_reads_trial_wording(newcomer):
     order_status_apply(order_id=order.order_id, status="paid", raw_status="settlement", amount=f"{order.amount}.00")
     client = signed_in(newcomer)
 
-    for path in ("/dashboard/", "/billing/"):
+    for path in ("/", "/dashboard/", "/billing/"):
         main = client.get(path).content.decode().split("<main", 1)[1].split("</main>", 1)[0]
         now = main.split('aria-labelledby="ledger-title"', 1)[0]  # the ledger's history may name the trial bonus
         assert "trial" not in now.lower(), path
