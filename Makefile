@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install messages browser run worker beat test lint format migrate bench bench-load bench-analytics clean
+.PHONY: install messages browser run worker beat test lint format migrate bench bench-load bench-analytics bench-embedded clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -75,6 +75,10 @@ bench: install
 bench-load: install
 	bash scripts/ensure-services.sh
 	$(PY) bench/load.py
+
+# 50 requests at once on the embedded default (SQLite file, no servers) behind gunicorn.
+bench-embedded: install
+	$(PY) bench/embedded.py
 
 bench-analytics: install
 	bash scripts/ensure-services.sh

@@ -7,7 +7,6 @@ from datetime import datetime
 
 import sentry_sdk
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organization, User
 from audit.models import StaffAction
 from audit.services import staff_action_record
+from core.emails import email_send, site_link
 from core.errors import ValidationFailed
 
 from .models import AbuseFlag, SignupRecord
@@ -171,18 +171,17 @@ def abuse_flag_notify(*, flag: AbuseFlag, label: str) -> None:
     if not recipients:
         logger.warning("Abuse flag %s raised but no staff address to email", flag.pk)
         return
-    link = settings.SITE_URL.rstrip("/") + reverse("admin:abuse_abuseflag_change", args=[flag.pk])
-    send_mail(
-        subject=f"[MODO] Abuse flag: {rule} — {label}",
-        message=(
+    link = site_link(reverse("admin:abuse_abuseflag_change", args=[flag.pk]))
+    email_send(
+        subject=f"[{settings.SITE_NAME}] Abuse flag: {rule} — {label}",
+        text=(
             f"The abuse scan flagged {label} ({flag.subject}) for: {rule}.\n"
             f"Window: {timezone.localtime(flag.window_start):%Y-%m-%d %H:%M} to "
             f"{timezone.localtime(flag.window_end):%Y-%m-%d %H:%M} ({settings.TIME_ZONE}).\n\n"
             f"Evidence:\n{json.dumps(flag.evidence, indent=2, ensure_ascii=False, default=str)}\n\n"
             f"Review it, suspend the organization if needed, and resolve the flag: {link}\n"
         ),
-        from_email=None,
-        recipient_list=recipients,
+        to=recipients,
     )
 
 

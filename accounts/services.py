@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.errors import Forbidden, NotFound, ValidationFailed
@@ -81,7 +81,8 @@ def invitation_create(*, membership: Membership, email: str, role: str) -> Invit
         invited_by=membership.user,
         expires_at=timezone.now() + timedelta(days=settings.INVITATION_TTL_DAYS),
     )
-    transaction.on_commit(lambda: tasks.invitation_send_email.delay(str(invitation.pk)))
+    language = translation.get_language() or ""  # the inviter's, for the email the worker sends
+    transaction.on_commit(lambda: tasks.invitation_send_email.delay(str(invitation.pk), language))
     return invitation
 
 

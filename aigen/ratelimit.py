@@ -9,9 +9,12 @@ django-ratelimit's get_usage counts (cache.add + cache.incr).
 
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_ratelimit import ALL
 from django_ratelimit.core import EXPIRATION_FUDGE, _get_window, _make_cache_key, _split_rate, get_usage
@@ -59,13 +62,36 @@ def ai_rate_limit_take(*, request, organization, tier: Tier | None = None) -> Ra
         limit=limit, remaining=max(0, limit - usage["count"]), retry_after=max(1, int(usage["time_left"]))
     )
     if usage["should_limit"]:
+        again = timezone.localtime() + timedelta(seconds=state.retry_after)
         error = RateLimited(
-            _("Too many AI requests: %(limit)d per 24 hours on your plan. Try again later.") % {"limit": limit},
+            _(
+                "Daily limit reached: %(limit)d AI requests per 24 hours on your plan. Try again after %(when)s, "
+                "or choose a bigger plan at /billing/."
+            )
+            % {"limit": limit, "when": date_format(again, "SHORT_DATETIME_FORMAT")},
             retryAfter=state.retry_after,
+            dailyLimit=limit,
+            upgradeUrl="/billing/",
         )
         error.headers = {**state.headers(), "Retry-After": str(state.retry_after)}
         raise error
     return state
+
+
+def ai_rate_limit_give_back(*, request, organization, tier: Tier | None = None) -> None:
+    """Uncount one request that was refused for its trial or its credits after it was counted:
+    waiting would not have helped it, so it does not use up the day's requests."""
+    if not settings.AI_RATE_LIMIT_ENABLED:
+        return
+    limit = (tier or organization_tier(organization)).daily_limit
+    rate = f"{limit}/{WINDOW}"
+    key = f"{request.user.pk}:{organization.pk}"
+    cache_key = _make_cache_key(GROUP, _get_window(key, _split_rate(rate)[1]), rate, key, ALL)
+    try:
+        if (cache.get(cache_key) or 0) > 0:
+            cache.decr(cache_key)
+    except ValueError:  # expired in between: nothing left to give back
+        pass
 
 
 def _usage_take_on_redis(*, key: str, limit: int) -> dict | None:

@@ -38,6 +38,7 @@ from credits.services.trial import trial_slot_release, trial_slot_take
 from observability import metrics
 
 from . import prompts
+from .admission import generation_cost
 from .errors import GenerationFailed
 from .hooks import GenerationTarget, generation_succeeded
 from .models import AIUsageLog, GenerationJob
@@ -478,6 +479,11 @@ def image_job_queue(
     return job, remaining
 
 
+def video_beats(image_files: list[str], captions: list[str]) -> int:
+    """A video's beats (its cost is per beat): one per image or caption, at least one."""
+    return max(1, len(image_files), len(captions))
+
+
 def video_job_queue(
     *,
     organization: Organization,
@@ -493,13 +499,12 @@ def video_job_queue(
 
     entry_key = f"video:{quality}"
     first = provider_chain(entry_key)[0]
-    beats = max(1, len(image_files), len(captions))
     job, remaining = generation_job_create(
         organization=organization,
         user=user,
         kind=GenerationJob.Kind.VIDEO,
         quality=quality,
-        credits=int(model_entry(entry_key)["credits"]) * beats,
+        credits=generation_cost(kind="video", quality=quality, beats=video_beats(image_files, captions)),
         job_input={"prompt": prompt, "image_files": image_files, "captions": captions},
         template_version=prompts.VIDEO_TEMPLATE_VERSION,
         provider=first.name,

@@ -14,11 +14,11 @@ class BillingConfig(AppConfig):
 
         from . import receivers
         from .api.me import subscription_me_section
-        from .selectors import subscription_credit_pack_bought, subscription_tier_lookup
+        from .selectors import subscription_credits_bought, subscription_tier_lookup
 
         signals.organization_created.connect(
             receivers.start_trial_subscription, dispatch_uid="billing.start_trial_subscription"
         )
         register_me_section("subscription", subscription_me_section)
         register_tier_lookup(subscription_tier_lookup)
-        register_paid_plan_check(subscription_credit_pack_bought)
+        register_paid_plan_check(subscription_credits_bought)

@@ -1,11 +1,10 @@
 """Receipts and renewal reminders, in the order's (or subscription's) language: en or id."""
 
-from django.conf import settings
-from django.core.mail import EmailMessage, send_mail
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
 from accounts.models import Membership
+from core.emails import email_send, site_link
 
 from .models import Order, Subscription
 
@@ -51,14 +50,14 @@ def order_receipt_email_send(*, order: Order, attachments: list[tuple[str, bytes
         "order": order,
         "amount": idr_format(order.amount, language),
         "organization": order.organization,
-        "billing_url": f"{settings.SITE_URL.rstrip('/')}/billing/",
+        "billing_url": site_link("/billing/"),
     }
-    EmailMessage(
+    email_send(
         subject=SUBJECTS["receipt"][language] % {"item": order.item_name},
-        body=render_to_string(f"billing/emails/receipt_{language}.txt", context),
+        text=render_to_string(f"billing/emails/receipt_{language}.txt", context),
         to=recipients,
-        attachments=list(attachments),
-    ).send()
+        attachments=attachments,
+    )
 
 
 def subscription_reminder_email_send(
@@ -76,18 +75,17 @@ def subscription_reminder_email_send(
         "plan": subscription.plan,
         "price": idr_format(subscription.plan.price_idr, language),
         "organization": subscription.organization,
-        "billing_url": f"{settings.SITE_URL.rstrip('/')}/billing/",
+        "billing_url": site_link("/billing/"),
         "pay_url": _absolute(renewal_order.redirect_url) if renewal_order and renewal_order.redirect_url else "",
         "auto": subscription.renewal_mode == Subscription.RenewalMode.AUTO,
         "grace_ends_at": subscription.grace_ends_at,
     }
     if kind == "dunning":
         end = subscription.grace_ends_at or end
-    send_mail(
+    email_send(
         subject=SUBJECTS[kind][language] % {"item": subscription.plan.name, "date": f"{end:%Y-%m-%d}"},
-        message=render_to_string(f"billing/emails/{kind}_{language}.txt", context),
-        from_email=None,
-        recipient_list=recipients,
+        text=render_to_string(f"billing/emails/{kind}_{language}.txt", context),
+        to=recipients,
     )
 
 
@@ -96,4 +94,4 @@ def subscription_dunning_email_send(*, subscription: Subscription, renewal_order
 
 
 def _absolute(url: str) -> str:
-    return url if url.startswith("http") else f"{settings.SITE_URL.rstrip('/')}{url}"
+    return url if url.startswith("http") else site_link(url)

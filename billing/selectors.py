@@ -31,17 +31,17 @@ class SubscriptionState:
     current_period_end: datetime | None
     daily_limit: int
     paid: bool
-    credit_pack_bought: bool = False
-    entry_plan_daily_limit: int = 0  # the cheapest plan for sale's, for a pack buyer without a plan
+    credits_bought: bool = False  # it paid for a pack or a plan once: its credits stay spendable
+    entry_plan_daily_limit: int = 0  # the cheapest plan for sale's, for a buyer without a current plan
     service_ends_at: datetime | None = None  # the period end, or the grace period's end when unpaid
 
     @property
     def requests_per_day(self) -> int:
-        """The AI requests per user per 24 h the organization gets: its plan's, or for a pack
-        buyer without a current plan the entry plan's (the trial's 2 a day would take months to
-        use up a pack)."""
-        if self.credit_pack_bought and not self.is_paid_and_current:
-            return max(self.entry_plan_daily_limit, self.daily_limit)
+        """The AI requests per user per 24 h the organization gets: its plan's, or for a buyer
+        without a current plan (a pack, or a plan that lapsed) the entry plan's: the trial's 2 a
+        day would take months to use up what was bought."""
+        if self.credits_bought and not self.is_paid_and_current:
+            return self.entry_plan_daily_limit or self.daily_limit
         return self.daily_limit
 
     @property
@@ -78,7 +78,7 @@ def subscription_state_get(*, organization: Organization) -> SubscriptionState:
         current_period_end=parse_datetime(cached["end"]) if cached["end"] else None,
         daily_limit=cached["daily_limit"],
         paid=cached["paid"],
-        credit_pack_bought=cached.get("credit_pack_bought", False),
+        credits_bought=cached.get("credits_bought", False),
         entry_plan_daily_limit=cached.get("entry_plan_daily_limit", 0),
         service_ends_at=parse_datetime(cached["service_end"]) if cached.get("service_end") else None,
     )
@@ -98,11 +98,11 @@ def _subscription_state_row(organization: Organization) -> dict:
         .first()
     )
     subscription = current or subscription
-    credit_pack_bought = Order.objects.filter(
-        organization_id=organization.pk, kind=Order.Kind.PACK, fulfilled_at__isnull=False
-    ).exists()
+    # Any paid order, pack or plan: purchased credits are spendable whatever the plan's state
+    # (DESIGN section 6); a lapsed plan only lowers the daily rate.
+    credits_bought = Order.objects.filter(organization_id=organization.pk, fulfilled_at__isnull=False).exists()
     entry_plan_daily_limit = (
-        (plan_list_for_sale().values_list("daily_limit", flat=True).first() or 0) if credit_pack_bought else 0
+        (plan_list_for_sale().values_list("daily_limit", flat=True).first() or 0) if credits_bought else 0
     )
     if subscription is not None:
         plan = subscription.plan
@@ -114,7 +114,7 @@ def _subscription_state_row(organization: Organization) -> dict:
             "end": subscription.current_period_end.isoformat(),
             "daily_limit": plan.daily_limit,
             "paid": plan.is_paid,
-            "credit_pack_bought": credit_pack_bought,
+            "credits_bought": credits_bought,
             "entry_plan_daily_limit": entry_plan_daily_limit,
             "service_end": subscription_service_end(subscription).isoformat(),
         }
@@ -124,13 +124,13 @@ def _subscription_state_row(organization: Organization) -> dict:
     end = start + timedelta(days=settings.TRIAL_DAYS)
     return {
         "tier": "trial",
-        "name": _("Trial"),
+        "name": "Trial",  # cached for every reader: pages translate it (templatetags offer_name)
         "status": Subscription.Status.ACTIVE if end > timezone.now() else Subscription.Status.EXPIRED,
         "start": start.isoformat(),
         "end": end.isoformat(),
         "daily_limit": settings.TRIAL_DAILY_REQUESTS,
         "paid": False,
-        "credit_pack_bought": credit_pack_bought,
+        "credits_bought": credits_bought,
         "entry_plan_daily_limit": entry_plan_daily_limit,
         "service_end": end.isoformat(),
     }
@@ -172,22 +172,23 @@ def subscription_current_get(*, organization: Organization) -> Subscription | No
 
 def subscription_tier_lookup(organization: Organization) -> Tier | None:
     """Registered with credits.hooks: a current paid subscription's tier; for an organization
-    that bought credit packs but no (current) plan, the `credits` tier; otherwise None (the
-    ledger's default, the trial tier, which is not paid)."""
+    that bought credits (a pack, or a plan that has lapsed) but has no current plan, the
+    `credits` tier; otherwise None (the ledger's default, the trial tier, which is not paid)."""
     state = subscription_state_get(organization=organization)
     if state.is_paid_and_current:
         return Tier(code=state.tier, daily_limit=state.daily_limit, paid=True)
-    if state.credit_pack_bought:
+    if state.credits_bought:
         return Tier(code="credits", daily_limit=state.requests_per_day, paid=True)
     return None
 
 
-def subscription_credit_pack_bought(organization: Organization) -> bool:
-    """Registered with credits.hooks as a paid-plan check: an organization that paid for a
-    credit pack is past the trial's generation limit (DESIGN: the limit binds organizations
-    "without a purchase"), as the trial-limit message ("buy credits to keep creating") promises.
-    Its daily request limit is the entry plan's (subscription_tier_lookup)."""
-    return subscription_state_get(organization=organization).credit_pack_bought
+def subscription_credits_bought(organization: Organization) -> bool:
+    """Registered with credits.hooks as a paid-plan check: an organization that paid for credits
+    (a pack, or a plan, even one that has lapsed since) is past the trial's generation limit
+    (DESIGN: the limit binds organizations "without a purchase"), as the trial-limit message
+    ("buy credits to keep creating") promises. Its daily request limit is the entry plan's
+    (subscription_tier_lookup)."""
+    return subscription_state_get(organization=organization).credits_bought
 
 
 def plan_list_for_sale() -> QuerySet[Plan]:

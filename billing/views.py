@@ -1,6 +1,10 @@
 """Pages: /billing/ (plan, credits, plans and packs, orders, ledger) and the dev gateway's
 checkout page. Both work without JavaScript."""
 
+import functools
+import re
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -8,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.adapters import AFTER_SIGNUP_URL
 from accounts.models import Membership
 from core.errors import ApplicationError
 from credits.selectors import credits_summary_get, credits_transaction_list
@@ -26,6 +31,30 @@ from .selectors import (
 )
 from .services.checkout import order_checkout
 from .webhooks.midtrans import midtrans_notification_receive
+
+PLAN_CODE = re.compile(r"[-a-z0-9_]{1,30}")
+
+
+def plan_remembered(view):
+    """Wrap the signup and login pages: `?plan=<code>` of a plan for sale (the public page's
+    "Choose <plan>") is remembered through signup, email confirmation and sign-in, which then
+    end on that plan's checkout on /billing/."""
+
+    @functools.wraps(view)
+    def remembering(request: HttpRequest, *args, **kwargs):
+        plan = _plan_for_sale(request.GET.get("plan", ""))
+        if plan is not None:
+            request.session[AFTER_SIGNUP_URL] = f"/billing/?{urlencode({'plan': plan.code})}#checkout"
+        return view(request, *args, **kwargs)
+
+    return remembering
+
+
+def _plan_for_sale(code: str):
+    """The plan for sale with that code; None for anything else (no query for what is no slug)."""
+    if not PLAN_CODE.fullmatch(code):
+        return None
+    return plan_list_for_sale().filter(code=code).first()
 
 
 def _billing_page(request: HttpRequest, *, status: int = 200) -> HttpResponse:
@@ -51,6 +80,7 @@ def _billing_page(request: HttpRequest, *, status: int = 200) -> HttpResponse:
         "renewal_order": renewal_order_live_get(organization=organization),
         "plan_change_only": _plan_change_only(organization),
         "dev_gateway": "dev" in gateways_enabled(),
+        "chosen_plan": _plan_for_sale(request.GET.get("plan", "")),
     }
     return render(request, "billing/billing.html", context, status=status)
 

@@ -33,16 +33,26 @@ class ValidationErrorSerializer(ErrorSerializer):
 
 class NoCreditsErrorSerializer(ErrorSerializer):
     remainingCredits = serializers.IntegerField()  # noqa: N815 - the API's field names
+    creditsNeeded = serializers.IntegerField(required=False)  # noqa: N815
+    upgradeUrl = serializers.CharField(required=False, help_text="Where to buy credits.")  # noqa: N815
 
 
 class ForbiddenErrorSerializer(ErrorSerializer):
     upgradeUrl = serializers.CharField(  # noqa: N815
         required=False, help_text="With TRIAL_LIMIT: where to buy a plan."
     )
+    reason = serializers.ChoiceField(
+        choices=["trial_ended", "trial_generations_used"], required=False, help_text="With TRIAL_LIMIT: why."
+    )
+    trialUsed = serializers.IntegerField(required=False)  # noqa: N815
+    trialMax = serializers.IntegerField(required=False)  # noqa: N815
+    trialEndedAt = serializers.DateTimeField(required=False)  # noqa: N815
 
 
 class RateLimitedErrorSerializer(ErrorSerializer):
     retryAfter = serializers.IntegerField(help_text="Seconds; also in the Retry-After header.")  # noqa: N815
+    dailyLimit = serializers.IntegerField(required=False, help_text="AI requests per user per 24 h.")  # noqa: N815
+    upgradeUrl = serializers.CharField(required=False, help_text="Where to choose a bigger plan.")  # noqa: N815
 
 
 _ERRORS: dict[int, tuple[type[serializers.Serializer], str]] = {

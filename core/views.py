@@ -8,11 +8,23 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext
 from django.views.defaults import page_not_found, server_error
+from django.views.i18n import set_language
 from kombu import Connection
 
 from .api import json_error_response
 
 logger = logging.getLogger(__name__)
+
+
+def language_set(request: HttpRequest) -> HttpResponse:
+    """Django's set_language (the footer's switcher), except that an unknown language code is a
+    clear 400 instead of a silent redirect in the old language."""
+    code = request.POST.get("language", "") if request.method == "POST" else ""
+    if request.method == "POST" and code not in dict(settings.LANGUAGES):
+        choices = ", ".join(dict(settings.LANGUAGES))
+        message = gettext("Unknown language. Choose one of: %(choices)s.") % {"choices": choices}
+        return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+    return set_language(request)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, Organization, User
 
@@ -160,3 +161,31 @@ def credits_used_by_member(*, organization: Organization, since: datetime) -> li
     ]
     rows += [{"user_id": user_id, "email": "", "name": "", "used": -(net or 0)} for user_id, net in spent.items()]
     return sorted(rows, key=lambda row: (-row["used"], row["email"]))
+
+
+# Features are "<kind>_<quality>" (aigen's generation kinds); the labels say them in words.
+FEATURE_KIND_LABELS = {"story": _("Story"), "image": _("Image"), "video": _("Video"), "animatic": _("Animatic")}
+FEATURE_QUALITY_LABELS = {"fast": _("fast"), "premium": _("premium")}
+
+
+def ledger_description_display(row: CreditTransaction) -> str:
+    """A ledger row's description in the reader's language, from what the row is (its type,
+    feature and reference), not from the text stored in whatever language its writer spoke; a
+    staff adjustment's reason stays as staff wrote it."""
+    kinds = CreditTransaction.Type
+    if row.type in (kinds.USAGE, kinds.REFUND) and row.feature:
+        kind, _sep, quality = row.feature.partition("_")
+        what = _("%(kind)s (%(quality)s)") % {
+            "kind": FEATURE_KIND_LABELS.get(kind, kind),
+            "quality": FEATURE_QUALITY_LABELS.get(quality, quality),
+        }
+        return what if row.type == kinds.USAGE else _("Refund: %(what)s") % {"what": what}
+    if row.type == kinds.BONUS and row.reference_type == "trial":
+        return str(_("Trial bonus"))
+    if row.type == kinds.GRANT and row.reference_type.endswith("order"):
+        return str(_("Plan credits for the period"))
+    if row.type == kinds.PURCHASE:
+        return str(_("Credit pack bought"))
+    if row.type == kinds.EXPIRY:
+        return str(_("Bonus credits expired"))
+    return row.description

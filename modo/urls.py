@@ -3,9 +3,10 @@ from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.static import serve
 
+from billing.views import plan_remembered
 from core import views as core_views
+from studio.media import media_file
 
 # The admin signs in through allauth's login, so allauth's rate limits (and 2FA) guard it too.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -20,10 +21,10 @@ urlpatterns = [
     path("admin/analytics/", include("analytics.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", core_views.language_set, name="set_language"),
     # Short addresses for the pages people type; defined after allauth's so reverse() names these.
-    path("login/", account_views.login, name="account_login"),
-    path("register/", account_views.signup, name="account_signup"),
+    path("login/", plan_remembered(account_views.login), name="account_login"),
+    path("register/", plan_remembered(account_views.signup), name="account_signup"),
     path("logout/", account_views.logout, name="account_logout"),
     path("", include("accounts.urls")),
     path("", include("billing.urls")),
@@ -31,8 +32,9 @@ urlpatterns = [
 ]
 
 if settings.SERVE_MEDIA:
-    # Embedded default: Django serves uploaded media itself. Production serves it from R2/a CDN.
-    urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))
+    # Filesystem storage: Django serves media itself, each file only to those allowed to see it
+    # (studio.media). On R2 the storage signs short-lived URLs instead.
+    urlpatterns.append(path("media/<path:path>", media_file, name="media-file"))
 
 handler404 = core_views.not_found
 handler500 = core_views.server_failure

@@ -7,6 +7,7 @@ sends `generation_succeeded`, both wired in StudioConfig.ready().
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Organization
 from aigen.hooks import GenerationTarget
@@ -74,7 +75,8 @@ def on_generation_succeeded(sender, job, **kwargs) -> None:
         services.notification_create(
             user=job.user,
             organization_id=project.organization_id,
-            message=_("Your video for “%(title)s” is ready.") % {"title": project.title},
+            message=gettext_noop("Your video for “%(title)s” is ready."),
+            params={"title": project.title},
             link=f"{project.get_absolute_url()}#beat-{beat.id}" if beat else project.get_absolute_url(),
         )
         transaction.on_commit(lambda: tasks.video_ready_email.delay(str(asset.id), str(job.user_id)))

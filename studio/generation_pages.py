@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from aigen import services as aigen_services
-from aigen.ratelimit import ai_rate_limit_take
+from aigen.admission import generation_admitted, generation_cost
 from aigen.registry import model_entry
 from core.errors import ApplicationError, OrganizationSuspended, ValidationFailed
 from credits.idempotency import idempotency_begin, idempotency_complete, idempotency_release
@@ -61,7 +61,7 @@ def generate_from_page(request: HttpRequest, project: Project, action: str) -> s
     except ApplicationError as error:
         if begun is not None:
             idempotency_release(record=begun.record)
-        if error.code in ("NO_CREDITS", "TRIAL_LIMIT"):
+        if error.code in ("NO_CREDITS", "TRIAL_LIMIT", "RATE_LIMITED"):
             messages.error(
                 request, format_html('{} <a href="/billing/">{}</a>', error.message, _("See plans and credits"))
             )
@@ -93,43 +93,50 @@ def _generate(request: HttpRequest, project: Project, action: str):
         raise ValidationFailed(_("Write a premise first: the story grows from it."))
     if action in ("generate-video", "generate-animatic") and not target.image_files:
         raise ValidationFailed(_("Generate the beat images first: the video is made from them."))
-    ai_rate_limit_take(request=request, organization=organization)
-    if action in ("generate-story", "regenerate-beat-text"):
-        rewrite = action == "regenerate-beat-text"
-        outcome = aigen_services.story_generate(
+    rewrite = action == "regenerate-beat-text"
+    kind = "story" if rewrite else action.removeprefix("generate-")
+    beats = aigen_services.video_beats(target.image_files, target.captions) if kind in ("video", "animatic") else 1
+    credits = generation_cost(kind=kind, quality="fast" if rewrite else quality, beats=beats)
+    with generation_admitted(request=request, organization=organization, user=request.user, credits=credits):
+        if action in ("generate-story", "regenerate-beat-text"):
+            outcome = aigen_services.story_generate(
+                organization=organization,
+                user=request.user,
+                # A beat's rewrite is a small story generation (priced as a fast story) focused on that
+                # beat; the beat takes the generated beat at its own position.
+                premise=f"{project.premise or project.title}\n{target.text}"[:PREMISE_MAX]
+                if rewrite
+                else project.premise,
+                quality="fast" if rewrite else quality,
+                variation=secrets.randbelow(1000) + 1 if rewrite else _int(request.POST.get("variation")),
+                target=target,
+            )
+            if rewrite and outcome.cached:  # a cache hit makes no job, so no hook applies it
+                services.beat_text_apply(beat=_beat(project, beat_id), story=outcome.data)
+            messages.success(
+                request,
+                _("The beat was rewritten.")
+                if rewrite
+                else _("Your story is ready. Edit any beat, then illustrate it."),
+            )
+            return outcome.job_id
+        if action == "generate-image":
+            job, _remaining = aigen_services.image_job_queue(
+                organization=organization, user=request.user, prompt=target.text, quality=quality, target=target
+            )
+            messages.success(request, _("Image queued. It appears here when it is ready."))
+            return job.pk
+        job, _remaining = aigen_services.video_job_queue(
             organization=organization,
             user=request.user,
-            # A beat's rewrite is a small story generation (priced as a fast story) focused on that
-            # beat; the beat takes the generated beat at its own position.
-            premise=f"{project.premise or project.title}\n{target.text}"[:PREMISE_MAX] if rewrite else project.premise,
-            quality="fast" if rewrite else quality,
-            variation=secrets.randbelow(1000) + 1 if rewrite else _int(request.POST.get("variation")),
+            quality=quality,
+            prompt=target.text,
+            image_files=target.image_files,
+            captions=target.captions,
             target=target,
         )
-        if rewrite and outcome.cached:  # a cache hit makes no job, so no hook applies it
-            services.beat_text_apply(beat=_beat(project, beat_id), story=outcome.data)
-        messages.success(
-            request,
-            _("The beat was rewritten.") if rewrite else _("Your story is ready. Edit any beat, then illustrate it."),
-        )
-        return outcome.job_id
-    if action == "generate-image":
-        job, _remaining = aigen_services.image_job_queue(
-            organization=organization, user=request.user, prompt=target.text, quality=quality, target=target
-        )
-        messages.success(request, _("Image queued. It appears here when it is ready."))
+        messages.success(request, _("Video queued. We will tell you when it is ready."))
         return job.pk
-    job, _remaining = aigen_services.video_job_queue(
-        organization=organization,
-        user=request.user,
-        quality=quality,
-        prompt=target.text,
-        image_files=target.image_files,
-        captions=target.captions,
-        target=target,
-    )
-    messages.success(request, _("Video queued. We will tell you when it is ready."))
-    return job.pk
 
 
 def _beat(project: Project, beat_id: str):

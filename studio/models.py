@@ -168,7 +168,10 @@ class Notification(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    # The English message id (gettext_noop) and its values: shown in the reader's language
+    # (studio_text.notification_text), not in the language of the worker that wrote it.
     message = models.CharField(max_length=300)
+    params = models.JSONField(default=dict, blank=True)
     link = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)

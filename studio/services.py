@@ -341,8 +341,14 @@ def soft_deleted_purge(*, now=None) -> dict[str, int]:
 # --- Notifications ----------------------------------------------------------------------
 
 
-def notification_create(*, user: User, organization_id, message: str, link: str = "") -> Notification:
-    return Notification.objects.create(user=user, organization_id=organization_id, message=message[:300], link=link)
+def notification_create(
+    *, user: User, organization_id, message: str, params: dict | None = None, link: str = ""
+) -> Notification:
+    """`message`: an English message id (gettext_noop) with %(name)s placeholders for `params`;
+    each reader sees it in their language."""
+    return Notification.objects.create(
+        user=user, organization_id=organization_id, message=message[:300], params=params or {}, link=link
+    )
 
 
 def notifications_mark_read(*, user: User) -> int:

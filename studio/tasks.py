@@ -1,11 +1,11 @@
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.emails import email_send, site_link
 
 from . import services
 from .film import project_film_build as film_build
@@ -29,13 +29,12 @@ def video_ready_email(asset_id: str, user_id: str) -> None:
         context = {
             "asset": asset,
             "project": asset.project,
-            "link": f"{settings.SITE_URL}{asset.project.get_absolute_url()}",
+            "link": site_link(asset.project.get_absolute_url()),
         }
-        send_mail(
+        email_send(
             subject=_("Your video is ready"),
-            message=render_to_string("emails/video_ready.txt", context),
-            from_email=None,
-            recipient_list=[user.email],
+            text=render_to_string("emails/video_ready.txt", context),
+            to=[user.email],
         )
 
 

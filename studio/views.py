@@ -12,7 +12,7 @@ from accounts.me import me_sections
 from aigen.selectors import generation_job_list_for_project, generation_job_list_recent
 from billing.selectors import plan_list_for_sale
 from core.errors import ApplicationError, ValidationFailed
-from credits.selectors import credits_summary_get
+from credits.selectors import credits_summary_get, trial_exempt
 
 from . import selectors, services
 from .forms import ProjectForm, ProjectSearchForm
@@ -21,7 +21,13 @@ from .project_actions import ACTIONS, undo_offer_pop
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html", {"plans": plan_list_for_sale()})
+    # The trial's offer is for visitors and organizations on their trial; paying ones never read it.
+    on_trial = not (
+        request.user.is_authenticated
+        and request.membership  # a lazy object: its truth is the membership's
+        and trial_exempt(organization=request.membership.organization)
+    )
+    return render(request, "home.html", {"plans": plan_list_for_sale(), "on_trial": on_trial})
 
 
 @login_required

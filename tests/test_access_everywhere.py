@@ -131,10 +131,12 @@ PAGES = [
     ("post", "/organizations/switch/", "own"),
     ("get", "/invitations/{token}/", "own"),
 ]
-# /metrics has its own rule (allowed addresses or a token): tests/observability/test_metrics.py
+# /metrics has its own rule (allowed addresses or a token): tests/observability/test_metrics.py;
+# so has /media/ (a published file to anyone, any other to its organization): tests/studio/test_media_access.py
 PUBLIC = {"/", "/healthz", "/readyz", "/gallery/", "/gallery/{asset}/",
           "/login/", "/register/", "/logout/", "/api/schema/", "/api/docs/",
-          "/api/public/contents", "/api/webhooks/midtrans", "/api/webhooks/xendit", "/metrics"}  # fmt: skip
+          "/api/public/contents", "/api/webhooks/midtrans", "/api/webhooks/xendit", "/metrics",
+          "/media/<path:path>"}  # fmt: skip
 
 
 def _body(things):

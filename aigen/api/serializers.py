@@ -1,3 +1,4 @@
+from django.core.files.storage import default_storage
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -93,3 +94,11 @@ class JobSerializer(serializers.Serializer):
     refunded = serializers.BooleanField()
     created_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
+
+    def to_representation(self, job):
+        data = super().to_representation(job)
+        result = data.get("result")
+        if isinstance(result, dict) and result.get("file"):
+            # A fresh URL at each read: on R2 it is signed and short-lived, so a stored one expires.
+            data["result"] = {**result, "url": default_storage.url(result["file"])}
+        return data

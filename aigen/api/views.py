@@ -15,9 +15,9 @@ from credits.api.idempotency import idempotent
 from credits.hooks import organization_tier
 
 from .. import services
+from ..admission import generation_admitted, generation_cost
 from ..errors import RateLimited
 from ..hooks import target_resolve
-from ..ratelimit import ai_rate_limit_take
 from ..selectors import generation_job_get_for_organization, image_files_of_jobs
 from .serializers import (
     ImageRequestSerializer,
@@ -47,6 +47,7 @@ GENERATION_ERRORS = {**error_responses(402, 409, 422, 429), 403: TRIAL_LIMIT}
 
 class GenerationView(OrganizationAPIView):
     request_serializer: type
+    kind: str  # story | image | video: what the request costs (admission.generation_cost)
 
     def post(self, request):
         serializer = self.request_serializer(data=request.data)
@@ -69,16 +70,25 @@ class GenerationView(OrganizationAPIView):
     def generate(self, request, data, target):
         self.tier = organization_tier(self.organization)  # once: the rate limit and the trial both ask
         try:
-            limit = ai_rate_limit_take(request=request, organization=self.organization, tier=self.tier)
+            with generation_admitted(
+                request=request,
+                organization=self.organization,
+                user=request.user,
+                credits=self.cost(data),
+                tier=self.tier,
+            ) as limit:
+                response = self.run(request, data, target)
         except RateLimited as error:
             return Response(
                 error_body(error.message, error.code, **error.extra), status=error.status_code, headers=error.headers
             )
-        response = self.run(request, data, target)
         if limit is not None:
             for name, value in limit.headers().items():
                 response[name] = value
         return response
+
+    def cost(self, data: dict) -> int:
+        return generation_cost(kind=self.kind, quality=data["quality"])
 
     def run(self, request, data, target) -> Response:
         raise NotImplementedError
@@ -86,6 +96,7 @@ class GenerationView(OrganizationAPIView):
 
 class GenerateStoryView(GenerationView):
     request_serializer = StoryRequestSerializer
+    kind = "story"
 
     @extend_schema(
         operation_id="ai_generate_story",
@@ -132,6 +143,7 @@ def _queued(job, remaining) -> Response:
 
 class GenerateImageView(GenerationView):
     request_serializer = ImageRequestSerializer
+    kind = "image"
 
     @extend_schema(
         operation_id="ai_generate_image",
@@ -157,6 +169,7 @@ class GenerateImageView(GenerationView):
 
 class GenerateVideoView(GenerationView):
     request_serializer = VideoRequestSerializer
+    kind = "video"
 
     @extend_schema(
         operation_id="ai_generate_video",
@@ -178,6 +191,10 @@ class GenerateVideoView(GenerationView):
         if data.get("image_job_ids"):
             files += image_files_of_jobs(organization=self.organization, job_ids=data["image_job_ids"])
         return {**data, "image_files": files, "captions": captions}
+
+    def cost(self, data):
+        beats = services.video_beats(data["image_files"], data["captions"])
+        return generation_cost(kind=self.kind, quality=data["quality"], beats=beats)
 
     def run(self, request, data, target):
         files, captions = data["image_files"], data["captions"]

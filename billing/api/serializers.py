@@ -1,11 +1,22 @@
 from rest_framework import serializers
 
 from ..models import Order
+from ..offer_names import offer_name
+
+
+class OfferNameField(serializers.CharField):
+    """The offer's name in the caller's language (Accept-Language): seeded names are translated."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", **kwargs)
+
+    def to_representation(self, offer) -> str:
+        return offer_name(offer)
 
 
 class PlanSerializer(serializers.Serializer):
     code = serializers.CharField()
-    name = serializers.CharField()
+    name = OfferNameField()
     price_idr = serializers.IntegerField()
     credits = serializers.IntegerField()
     daily_limit = serializers.IntegerField()
@@ -13,7 +24,7 @@ class PlanSerializer(serializers.Serializer):
 
 class PackSerializer(serializers.Serializer):
     code = serializers.CharField()
-    name = serializers.CharField()
+    name = OfferNameField()
     price_idr = serializers.IntegerField()
     credits = serializers.IntegerField()
     bonus_credits = serializers.IntegerField()

@@ -2,6 +2,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from ..models import CreditTransaction
+from ..selectors import ledger_description_display
 
 
 class TrialSerializer(serializers.Serializer):
@@ -20,6 +21,7 @@ class CreditBalanceSerializer(serializers.Serializer):
 
 class CreditTransactionSerializer(serializers.ModelSerializer):
     refund_of = serializers.UUIDField(source="refund_of_id", allow_null=True, read_only=True)
+    description = serializers.SerializerMethodField(help_text="In the caller's language (Accept-Language).")
 
     class Meta:
         model = CreditTransaction
@@ -39,6 +41,9 @@ class CreditTransactionSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+    def get_description(self, row: CreditTransaction) -> str:
+        return ledger_description_display(row)
 
 
 class CreditTransactionPageSerializer(serializers.Serializer):

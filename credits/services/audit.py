@@ -1,9 +1,10 @@
 """Alerting staff when a balance drifts from its ledger (found by the daily audit)."""
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.urls import reverse
 
 from accounts.models import User
+from core.emails import email_send, site_link
 
 from ..selectors import LedgerDrift
 
@@ -19,11 +20,11 @@ def credits_drift_alert_send(*, drifts: list[LedgerDrift]) -> None:
         f"{drift.bonus_balance}, ledger {drift.ledger_main} + {drift.ledger_bonus} (difference {drift.difference:+d})"
         for drift in drifts
     ]
-    send_mail(
-        subject=f"[MODO] Credit ledger drift in {len(drifts)} organization(s)",
-        message="The daily credits_audit found balances that do not match their ledger:\n\n"
+    email_send(
+        subject=f"[{settings.SITE_NAME}] Credit ledger drift in {len(drifts)} organization(s)",
+        text="The daily credits_audit found balances that do not match their ledger:\n\n"
         + "\n".join(lines)
-        + "\n\nRun `python manage.py credits_audit` to see the current state.",
-        from_email=None,
-        recipient_list=sorted(recipients),
+        + "\n\nRun `python manage.py credits_audit` to see the current state; the ledger in the admin: "
+        + site_link(reverse("admin:credits_credittransaction_changelist")),
+        to=sorted(recipients),
     )

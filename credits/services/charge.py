@@ -88,11 +88,22 @@ def credits_charge(
         return row
 
 
+def credits_check_enough(*, organization: Organization, amount: int) -> None:
+    """Raise NoCredits (402) when the balance cannot pay `amount` now: a read, so that a request
+    is refused for its true reason before anything counts it; credits_charge still decides."""
+    row = CreditBalance.objects.filter(organization_id=organization.pk).values("balance", "bonus_balance").first()
+    remaining = (row["balance"] + row["bonus_balance"]) if row else 0
+    if remaining < amount:
+        raise _no_credits(amount, remaining)
+
+
 def _no_credits(amount: int, remaining: int) -> NoCredits:
     return NoCredits(
-        _("Not enough credits: this needs %(amount)d and %(remaining)d are left.")
+        _("Not enough credits: this needs %(amount)d and %(remaining)d are left. Buy credits at /billing/.")
         % {"amount": amount, "remaining": remaining},
         remainingCredits=remaining,
+        creditsNeeded=amount,
+        upgradeUrl="/billing/",
     )
 
 

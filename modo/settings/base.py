@@ -10,13 +10,18 @@ analytics, abuse), each importing from the others what it reads; production diff
 environment values.
 """
 
-from .env import BASE_DIR, VAR_DIR, env  # noqa: F401
+from django.core.exceptions import ImproperlyConfigured
+
+from .env import BASE_DIR, VAR_DIR, env, site_url_checked  # noqa: F401
 
 # --- Core -----------------------------------------------------------------------------
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# The site's public address and name: every link in every email (background ones included)
+# and the Site object (allauth's emails) come from these. A malformed SITE_URL stops start-up.
+SITE_URL = site_url_checked(env("SITE_URL", default="http://127.0.0.1:8000"))
+SITE_NAME = env("SITE_NAME", default="MODO")
 SITE_ID = 1
 
 INSTALLED_APPS = [
@@ -92,6 +97,8 @@ TEMPLATES = [
 # --- Internationalisation -------------------------------------------------------------
 LANGUAGE_CODE = env("LANGUAGE_CODE", default="en")
 LANGUAGES = [("en", "English"), ("id", "Bahasa Indonesia")]
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(f"LANGUAGE_CODE must be one of {', '.join(dict(LANGUAGES))} (got {LANGUAGE_CODE!r}).")
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Jakarta"
 USE_I18N = True

@@ -19,4 +19,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
         1 if env.bool("DATABASE_PREPARED_STATEMENTS", default=True) else None
     )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default under concurrent requests (web threads and the worker): WAL lets
+    # readers go on while one writer writes; IMMEDIATE takes the write lock when a transaction
+    # begins, so two transactions never both read and then fail to upgrade ("database is
+    # locked" at once, whatever the timeout); the busy timeout makes a writer wait its turn.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.int("SQLITE_BUSY_TIMEOUT_SECONDS", default=30),
+            "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

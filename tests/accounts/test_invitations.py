@@ -105,3 +105,23 @@ def test_a_malformed_revoke_on_the_settings_page_is_a_message_not_a_crash(client
 
     assert response.status_code == 404
     assert "Invitation not found." in response.content.decode()
+
+
+def test_an_invitation_sent_from_an_indonesian_page_is_written_in_indonesian(
+    client, owner, organization, mailoutbox, django_capture_on_commit_callbacks
+):
+    from django.utils import translation
+
+    client.force_login(owner)
+    client.post("/organizations/switch/", {"organization_id": str(organization.id)})
+    with django_capture_on_commit_callbacks() as queued:
+        client.post(
+            "/settings/", {"action": "invite", "email": "baru@example.com", "role": "member"}, HTTP_ACCEPT_LANGUAGE="id"
+        )
+
+    with translation.override("en"):  # the worker's own language, whatever the page's was
+        for send in queued:
+            send()
+
+    [email] = mailoutbox
+    assert email.subject.startswith("Anda diundang bergabung") and "Terima undangan di sini:" in email.body

@@ -5,8 +5,10 @@ import os
 import socket
 import subprocess
 import sys
+from urllib.parse import parse_qs, urlsplit
 
 import boto3
+import httpx
 import pytest
 from moto.server import ThreadedMotoServer
 
@@ -44,8 +46,8 @@ print(json.dumps({"backend": type(storages["default"]).__module__, "name": name,
 """
 
 
-def test_outputs_go_to_r2_when_its_environment_is_set(s3_server):
-    endpoint, client = s3_server
+def r2_save(endpoint: str, **extra: str) -> dict:
+    """Save a file through the storage the environment configures, in a fresh process."""
     env = {
         **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")},
         "DJANGO_SETTINGS_MODULE": "modo.settings.local",
@@ -55,15 +57,34 @@ def test_outputs_go_to_r2_when_its_environment_is_set(s3_server):
         "R2_SECRET_ACCESS_KEY": "test",
         "R2_REGION": "us-east-1",
         "R2_PUBLIC_DOMAIN": "media.modo.example.com",
+        **extra,
     }
-
     done = subprocess.run(  # noqa: S603
         [sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
     )
-
     assert done.returncode == 0, done.stderr
-    saved = json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_outputs_go_to_r2_behind_short_lived_signed_urls(s3_server):
+    endpoint, client = s3_server
+
+    saved = r2_save(endpoint)
+
     assert saved["backend"] == "storages.backends.s3"
-    assert saved["url"] == f"https://media.modo.example.com/{saved['name']}"
+    url = urlsplit(saved["url"])
+    query = parse_qs(url.query)
+    assert f"{url.scheme}://{url.netloc}" == endpoint and url.path == f"/modo-media/{saved['name']}"
+    assert query["X-Amz-Expires"] == ["600"] and query["X-Amz-Signature"]
+    assert httpx.get(saved["url"]).content.startswith(b"\x89PNG")
+    assert httpx.get(f"{endpoint}{url.path}").status_code == 403  # the bucket itself is private
     stored = client.get_object(Bucket="modo-media", Key=saved["name"])["Body"].read()
     assert stored.startswith(b"\x89PNG")
+
+
+def test_unsigned_urls_come_from_the_public_domain_when_signing_is_off(s3_server):
+    endpoint, _client = s3_server
+
+    saved = r2_save(endpoint, R2_SIGNED_URLS="false")
+
+    assert saved["url"] == f"https://media.modo.example.com/{saved['name']}"

@@ -151,3 +151,12 @@ def test_it_hides_other_organizations(owner_api, other_organization):
 @pytest.mark.django_db
 def test_an_unknown_order_id_is_404(owner_api):
     assert owner_api.get("/api/billing/orders/MODO-NOPE").status_code == 404
+
+
+def test_the_catalogue_speaks_the_callers_language(owner_api):
+    plans = owner_api.get("/api/billing/plans", HTTP_ACCEPT_LANGUAGE="id").json()
+
+    names = {offer["code"]: offer["name"] for offer in plans["plans"] + plans["packs"]}
+    assert names["unlimited"] == "Tanpa Batas" and names["credits-500"] == "500 kredit + 50 bonus"
+    english = owner_api.get("/api/billing/plans", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert {offer["name"] for offer in english["packs"]} == {"100 credits", "500 credits + 50 bonus"}

@@ -121,9 +121,7 @@ def test_expiring_trials_twice_at_once_expires_each_once():
 
 
 @pytest.mark.django_db
-def test_a_subscription_past_its_period_and_grace_expires_and_the_organization_drops_to_no_paid_tier(
-    organization, settings
-):
+def test_a_subscription_past_its_period_and_grace_expires_and_only_the_daily_rate_falls_back(organization, settings):
     with time_machine.travel(START, tick=False) as traveller:
         subscription = paid_plan(organization, "pro")
         assert organization_tier(organization).paid is True
@@ -133,12 +131,13 @@ def test_a_subscription_past_its_period_and_grace_expires_and_the_organization_d
         assert tasks.billing_expire_subscriptions() == 1  # past due
         assert Subscription.objects.get(pk=subscription.pk).status == Subscription.Status.PAST_DUE
         traveller.shift(timedelta(days=settings.BILLING_GRACE_DAYS))
-        assert organization_tier(organization).paid is False  # past the grace even before the task runs
+        # Past the grace even before the task runs: the entry plan's daily rate, credits still spendable.
+        assert (organization_tier(organization).code, organization_tier(organization).daily_limit) == ("credits", 100)
         assert tasks.billing_expire_subscriptions() == 1
         assert tasks.billing_expire_subscriptions() == 0
 
     assert Subscription.objects.get(pk=subscription.pk).status == Subscription.Status.EXPIRED
-    assert organization_tier(organization).code == "trial"
+    assert organization_tier(organization).code == "credits"
 
 
 @pytest.mark.django_db

@@ -1,13 +1,12 @@
 """The embedded default (`make run`): SQLite, no Redis, and a real Celery worker on the
 filesystem broker doing background work outside the web process."""
 
-import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from .embedded import ROOT, embedded_env
+
 INVITE = """
 from accounts.models import Membership
 from accounts.services import invitation_create, user_create
@@ -16,22 +15,12 @@ invitation_create(membership=Membership.objects.get(user=owner), email="guest@mo
 """
 
 
-def _embedded_env(tmp_path: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "CELERY_", "DJANGO_"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="modo.settings.local",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'modo.sqlite3'}",
-        CELERY_BROKER_DIR=str(tmp_path / "broker"),
-    )
-    return env
-
-
 def _task_finished(log: str) -> bool:
     return "invitation_send_email" in log and (" succeeded in " in log or " raised " in log)
 
 
 def test_a_worker_on_the_filesystem_broker_sends_the_invitation_email_in_the_background(tmp_path):
-    env = _embedded_env(tmp_path)
+    env = embedded_env(tmp_path)
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run([*manage, "shell", "-c", INVITE], cwd=ROOT, env=env, check=True, capture_output=True)

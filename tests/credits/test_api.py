@@ -188,3 +188,16 @@ def test_the_api_schema_describes_the_credit_endpoints(api_client, db):
 
     assert response.status_code == 200
     assert "/api/credits/transactions" in response.content.decode()
+
+
+def test_ledger_descriptions_follow_the_callers_language_not_the_writers(outsider):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(outsider)  # a new personal organization: its trial bonus row
+
+    indonesian = client.get("/api/credits/transactions", HTTP_ACCEPT_LANGUAGE="id").json()["results"]
+    english = client.get("/api/credits/transactions", HTTP_ACCEPT_LANGUAGE="en").json()["results"]
+
+    assert [row["description"] for row in indonesian] == ["Bonus masa uji coba"]
+    assert [row["description"] for row in english] == ["Trial bonus"]

@@ -67,7 +67,7 @@ def test_a_charge_racing_the_refund_of_another_charge_keeps_the_ledger_whole(tea
             credits_refund(charge=second.value)
         else:  # the charge found nothing left, then the refund restored the 10
             assert isinstance(second.error, NoCredits)
-            assert second.error.extra == {"remainingCredits": 0}
+            assert second.error.extra["remainingCredits"] == 0
         assert held(team) == (10, 0)
         main, bonus, _rows = ledger(team)
         assert (main, bonus) == (10, 0)

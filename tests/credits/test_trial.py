@@ -38,7 +38,13 @@ def test_it_takes_trial_slots_until_none_are_left(trial_user):
         trial_slot_take(user=trial_user)
 
     assert (refused.value.status_code, refused.value.code) == (403, "TRIAL_LIMIT")
-    assert refused.value.extra == {"upgradeUrl": "/billing/"}
+    assert refused.value.extra == {
+        "upgradeUrl": "/billing/",
+        "reason": "trial_generations_used",
+        "trialUsed": 2,
+        "trialMax": 2,
+    }
+    assert "used the 2 of 2 generations of your free trial" in refused.value.message
     assert used(trial_user) == 2
 
 

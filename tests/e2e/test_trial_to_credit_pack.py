@@ -29,7 +29,7 @@ def test_a_used_up_trial_points_to_billing_and_a_credit_pack_lets_generation_go_
 
     beat_card(page, 1).get_by_role("button", name="Generate image").click()
 
-    expect(flash(page)).to_contain_text("Your free trial is over")
+    expect(flash(page)).to_contain_text("You have used the 1 of 1 generations of your free trial")
     to_billing = flash(page).get_by_role("link", name="See plans and credits")
     expect(to_billing).to_have_attribute("href", "/billing/")
     expect(page.locator("#jobs .job-list > li")).to_have_count(1)  # the story's; no image job was made

@@ -80,13 +80,15 @@ def test_a_used_up_trial_says_so_and_links_to_billing(client, outsider):
     response = client.post(f"/studio/{project.id}/", {"action": "generate-story", "quality": "fast"}, follow=True)
 
     page = response.content.decode()
-    assert "Your free trial is over" in page and 'href="/billing/"' in page
+    assert "You have used the 2 of 2 generations of your free trial" in page and 'href="/billing/"' in page
     assert not P.objects.get(pk=project.pk).stories.exists()
 
 
 def test_the_daily_limit_says_when_to_try_again(client, outsider, settings):
+    from credits.models import TrialUsage
     from studio import services
 
+    TrialUsage.objects.filter(user=outsider).update(max_generations=10)  # the daily rate binds first
     membership = outsider.memberships.get()
     project = services.project_create(membership=membership, title="Mine", premise="A premise.")
     client.force_login(outsider)
@@ -95,7 +97,9 @@ def test_the_daily_limit_says_when_to_try_again(client, outsider, settings):
 
     response = client.post(f"/studio/{project.id}/", {"action": "generate-story", "quality": "fast"}, follow=True)
 
-    assert "Too many AI requests" in response.content.decode()
+    page = response.content.decode()
+    assert f"Daily limit reached: {settings.TRIAL_DAILY_REQUESTS} AI requests per 24 hours" in page
+    assert "Try again after" in page and 'href="/billing/"' in page
 
 
 def test_the_video_ready_email_links_to_the_project(image_asset, owner, mailoutbox, settings):

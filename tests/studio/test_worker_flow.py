@@ -57,7 +57,7 @@ def test_a_project_goes_from_premise_to_an_animated_beat(
     beat = Project.objects.get(pk=project["id"]).beats.order_by("order").first()
     assert beat.image.file.name.endswith(".png") and default_storage.exists(beat.image.file.name)
     assert beat.animation.file.name.endswith(".mp4") and default_storage.exists(beat.animation.file.name)
-    assert Notification.objects.filter(user=owner, message__contains="Layang-layang").exists()
+    assert Notification.objects.filter(user=owner, params__title="Layang-layang").exists()
     client.force_login(owner)
     client.post("/organizations/switch/", {"organization_id": str(organization.id)})
     page = client.get(f"/studio/{project['id']}/").content.decode()
