@@ -6,7 +6,8 @@ from django.core.files.storage import default_storage
 
 from accounts.models import Membership
 from accounts.services import invitation_create
-from billing.services import order_checkout, order_status_apply
+from billing.services.checkout import order_checkout
+from billing.services.fulfilment import order_status_apply
 from studio import services as studio_services
 
 # What a person wrote stays as written in every language: these words may appear untranslated.

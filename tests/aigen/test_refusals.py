@@ -11,7 +11,7 @@ from django.utils.formats import date_format
 from rest_framework.test import APIClient
 
 from billing import tasks
-from billing.services import order_status_apply
+from billing.services.fulfilment import order_status_apply
 from credits.models import CreditTransaction, TrialUsage
 
 from ..billing.conftest import order_make

@@ -4,7 +4,7 @@ public page and on /billing/ during the trial; a paying organization never reads
 import pytest
 from django.test import Client
 
-from billing.services import order_status_apply
+from billing.services.fulfilment import order_status_apply
 
 from ..factories import UserFactory
 from .conftest import order_make

@@ -20,7 +20,7 @@ from accounts.models import Membership
 from accounts.services import invitation_create
 from billing.emails import order_receipt_email_send, subscription_reminder_email_send
 from billing.models import Subscription
-from billing.services import order_status_apply
+from billing.services.fulfilment import order_status_apply
 from core.sites import site_sync
 from credits.selectors import LedgerDrift
 from credits.services.audit import credits_drift_alert_send
