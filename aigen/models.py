@@ -58,6 +58,9 @@ class GenerationJob(TimeStampedModel):
     refunded = models.BooleanField(default=False)
     attempts = models.PositiveSmallIntegerField(default=0)
     operation = models.CharField(max_length=300, blank=True, help_text="Provider operation id (Veo).")
+    placeholder = models.BooleanField(
+        default=False, help_text="Served by the offline placeholder provider (local text or images)."
+    )
     deadline_at = models.DateTimeField()
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -88,6 +91,18 @@ class AIUsageLog(models.Model):
     class Status(models.TextChoices):
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped (circuit open)")
+
+    class Outcome(models.TextChoices):
+        SUCCEEDED = "succeeded", _("Succeeded")
+        SKIPPED = "skipped", _("Skipped (circuit open)")
+        TIMEOUT = "timeout", _("Timed out")
+        RATE_LIMITED = "rate_limited", _("Rate limited")
+        SERVER_ERROR = "server_error", _("Server error")
+        UNREACHABLE = "unreachable", _("Unreachable")
+        REFUSED = "refused", _("Refused (safety)")
+        REJECTED = "rejected", _("Request rejected")
+        INVALID_ANSWER = "invalid_answer", _("Invalid answer")
 
     # No index of its own: (organization, created_at) below serves every lookup by organization.
     organization = models.ForeignKey(
@@ -104,7 +119,10 @@ class AIUsageLog(models.Model):
     error = models.CharField(max_length=500, blank=True)
     tokens_in = models.PositiveIntegerField(null=True, blank=True)
     tokens_out = models.PositiveIntegerField(null=True, blank=True)
-    cost_usd = models.DecimalField(max_digits=10, decimal_places=6, default=0)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    # From the usage the provider reported and AI_PRICES (aigen.pricing); 9 places keep a
+    # 10-token call's cost.
+    cost_usd = models.DecimalField(max_digits=15, decimal_places=9, default=0)
     cache_hit = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 

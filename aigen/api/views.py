@@ -119,6 +119,7 @@ class GenerateStoryView(GenerationView):
                 "remainingCredits": outcome.remaining,
                 "cached": outcome.cached,
                 "job_id": str(outcome.job_id) if outcome.job_id else None,
+                "placeholder": outcome.placeholder,
             }
         )
 

@@ -47,12 +47,21 @@ class TextResult:
 class ImageResult:
     data: bytes
     extension: str = "png"
+    images: int = 1  # what the provider bills
 
 
 @dataclass
 class VideoResult:
     data: bytes
     extension: str = "mp4"
+    seconds: float = 0.0  # of video the provider made (and bills)
+
+
+def output_usage(output: ImageResult | VideoResult) -> tuple[int | None, float | None]:
+    """(images, seconds of video) an image or video call reports, for its cost."""
+    if isinstance(output, ImageResult):
+        return output.images, None
+    return None, output.seconds
 
 
 @dataclass
@@ -74,7 +83,6 @@ class ProviderConfig:
     timeout: float
     max_retries: int
     backoff: float
-    cost_usd: float
 
 
 class Provider:
