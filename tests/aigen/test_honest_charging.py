@@ -17,6 +17,7 @@ from .stubs import Reply, StubServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+IMAGE_CHAINS = [("fast", "stability", "openai"), ("premium", "openai", "stability")]
 ALL_KEYS = {"gemini": "g-key", "veo": "g-key", "openai": "o-key", "stability": "s-key", "anthropic": "a-key"}
 
 
@@ -163,7 +164,7 @@ def test_the_strict_stubs_refuse_what_the_real_apis_would(image_stubs):
         stub.violations.clear()  # seen: the fixture's own check would fail the test
 
 
-@pytest.mark.parametrize("quality, first, second", [("fast", "stability", "openai"), ("premium", "openai", "stability")])
+@pytest.mark.parametrize("quality, first, second", IMAGE_CHAINS)
 def test_each_real_image_provider_answers_its_wire_format(owner_api, funded, image_stubs, quality, first, second):
     response = owner_api.post("/api/ai/generate-image", {"prompt": "A kite", "quality": quality}, format="json")
 
@@ -174,7 +175,7 @@ def test_each_real_image_provider_answers_its_wire_format(owner_api, funded, ima
 
 
 @pytest.mark.parametrize("fault", FAULTS)
-@pytest.mark.parametrize("quality, first, second", [("fast", "stability", "openai"), ("premium", "openai", "stability")])
+@pytest.mark.parametrize("quality, first, second", IMAGE_CHAINS)
 def test_a_faulty_image_provider_hands_over_to_the_next_in_order(
     owner_api, funded, image_stubs, fault, quality, first, second
 ):
