@@ -12,3 +12,8 @@ class AigenConfig(AppConfig):
         from .config import ai_settings_validate
 
         ai_settings_validate()  # a nonsensical price table or breaker setting refuses to start
+        from observability.metrics import scrape_collector_register
+
+        from .breaker import BreakerStateCollector
+
+        scrape_collector_register(BreakerStateCollector())

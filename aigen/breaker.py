@@ -115,3 +115,26 @@ def breaker_states() -> list[dict]:
         {(entry["provider"], entry["model"]) for entry in settings.AI_MODELS.values() if entry["provider"] != "local"}
     )
     return [{"provider": p, "model": m, "state": breaker_state(provider=p, model=m)} for p, m in pairs]
+
+
+class BreakerStateCollector:
+    """`modo_ai_circuit_state{provider,model}`: 0 closed, 1 half-open, 2 open, read from the
+    cache when Prometheus scrapes."""
+
+    def describe(self):
+        return []  # keeps the registry from reading the cache at registration
+
+    def collect(self):
+        from prometheus_client.core import GaugeMetricFamily
+
+        gauge = GaugeMetricFamily(
+            "modo_ai_circuit_state",
+            "Circuit breaker of an AI provider and model: 0 closed, 1 half-open, 2 open.",
+            labels=["provider", "model"],
+        )
+        try:
+            for row in breaker_states():
+                gauge.add_metric([row["provider"], row["model"]], STATE_VALUES[row["state"]])
+        except Exception as error:  # noqa: BLE001 - a cache problem must not break the scrape
+            logger.warning("metrics: breaker states unavailable: %s", error)
+        yield gauge

@@ -221,13 +221,17 @@ def organization_credits_per_day(*, spans: list[Period]) -> QuerySet:
     )
 
 
+# A usage row that is a provider call: not a cache hit, not a skip of an open circuit breaker.
+PROVIDER_CALL = Q(cache_hit=False) & ~Q(status=AIUsageLog.Status.SKIPPED)
+
+
 def _usage_log(*, spans: list[Period]) -> QuerySet[AIUsageLog]:
     return AIUsageLog.objects.filter(_moments_in("created_at", spans)).order_by()
 
 
 def provider_usage_per_day(*, spans: list[Period]) -> QuerySet:
     """(day, endpoint, provider, calls, failed, cost_usd) like DailyProviderUsage."""
-    call = Q(cache_hit=False)  # counts read columns of the covering index, not the table's id
+    call = PROVIDER_CALL  # counts read columns of the covering index, not the table's id
     return (
         _usage_log(spans=spans)
         .annotate(day=jakarta_day("created_at"))
@@ -245,7 +249,7 @@ def provider_durations_per_day(*, spans: list[Period]) -> QuerySet:
     """(day, provider, bucket, calls) like DailyProviderDurations: provider calls only."""
     return (
         _usage_log(spans=spans)
-        .filter(cache_hit=False)
+        .filter(PROVIDER_CALL)
         .annotate(day=jakarta_day("created_at"), bucket=duration_bucket("duration_ms"))
         .values("day", "provider", "bucket")
         .annotate(calls=Count("created_at"))
@@ -414,7 +418,7 @@ def margin_per_feature(*, period: Period) -> MarginReport:
         usage += (
             _usage_log(spans=coverage.live)
             .values("endpoint")
-            .annotate(cost=Sum("cost_usd"), calls=Count("created_at", filter=Q(cache_hit=False)))
+            .annotate(cost=Sum("cost_usd"), calls=Count("created_at", filter=PROVIDER_CALL))
             .values_list("endpoint", "cost", "calls")
         )
     for endpoint, cost, endpoint_calls in usage:
@@ -497,7 +501,7 @@ def provider_health(*, period: Period) -> list[ProviderHealth]:
         .values_list("provider", "bucket", "calls")
     )
     if coverage.live:
-        live_calls = _usage_log(spans=coverage.live).filter(cache_hit=False)
+        live_calls = _usage_log(spans=coverage.live).filter(PROVIDER_CALL)
         counted = [
             *counted,
             *live_calls.values("provider")
@@ -525,7 +529,7 @@ def provider_health(*, period: Period) -> list[ProviderHealth]:
 
 def _provider_health_live(*, period: Period) -> list[ProviderHealth]:
     calls = AIUsageLog.objects.filter(
-        created_at__gte=period.starts_at, created_at__lt=period.ends_at, cache_hit=False
+        PROVIDER_CALL, created_at__gte=period.starts_at, created_at__lt=period.ends_at
     ).order_by()
     failed = Count("created_at", filter=Q(status=AIUsageLog.Status.FAILED))  # a column of the index
     if connection.vendor == "postgresql":

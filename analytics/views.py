@@ -20,11 +20,18 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from aigen.breaker import CLOSED, HALF_OPEN, OPEN, breaker_states
 from billing.emails import idr_format
 
 from . import charts, selectors
 from .forms import PeriodForm
 from .selectors import Period
+
+BREAKER_STATE_LABELS = {
+    CLOSED: gettext_lazy("closed"),
+    HALF_OPEN: gettext_lazy("half-open"),
+    OPEN: gettext_lazy("open"),
+}
 
 
 @dataclass
@@ -191,6 +198,9 @@ def providers_section(period: Period) -> Section:
                 x_label=_("p95 duration (ms)"),
                 value_format=charts.milliseconds,
             ),
+        ],
+        figures=[
+            (_("Circuit %(provider)s/%(model)s") % row, BREAKER_STATE_LABELS[row["state"]]) for row in breaker_states()
         ],
         headers=[_("Provider"), _("Calls"), _("Failed"), _("Error rate"), _("p95 duration")],
         rows=[

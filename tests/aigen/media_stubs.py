@@ -9,6 +9,8 @@ import time
 from email.parser import BytesParser
 from email.policy import HTTP
 
+import pytest
+
 from .stubs import Reply, StubServer, png_bytes
 
 STABILITY_PATHS = {"core", "ultra", "sd3"}
@@ -18,6 +20,7 @@ OPENAI_SIZES = {"1024x1024", "1024x1536", "1536x1024", "auto"}
 OPENAI_QUALITIES = {"low", "medium", "high", "auto"}
 
 FAULTS = ("server_error", "rate_limited", "timeout", "malformed", "refusal")
+IMAGE_KEYS = {"gemini": "", "veo": "", "openai": "o-key", "stability": "s-key", "anthropic": ""}
 
 
 def _multipart_fields(headers: dict, body: bytes) -> dict[str, str] | None:
@@ -156,3 +159,21 @@ class OpenAIImageStub(StrictImageStub):
             "code": "moderation_blocked",
         }
         return Reply(status=400, body=json.dumps({"error": error}).encode())
+
+
+@pytest.fixture
+def image_stubs(settings):
+    with StabilityStub(key="s-key") as stability, OpenAIImageStub(key="o-key") as openai:
+        settings.AI_PROVIDER_KEYS = IMAGE_KEYS
+        settings.AI_PROVIDER_MAX_RETRIES = 0
+        settings.AI_TASK_MAX_ATTEMPTS = 1
+        settings.AI_LOCAL_PROVIDER_ENABLED = False  # production settings
+        settings.AI_MODELS = {
+            **settings.AI_MODELS,
+            "image:fast": {**settings.AI_MODELS["image:fast"], "base_url": stability.url, "timeout": 0.5},
+            "image:premium": {**settings.AI_MODELS["image:premium"], "base_url": openai.url + "/v1", "timeout": 0.5},
+        }
+        stubs = {"stability": stability, "openai": openai}
+        yield stubs
+        for stub in stubs.values():
+            assert not stub.violations, "requests the real API would refuse:\n" + "\n".join(stub.violations)

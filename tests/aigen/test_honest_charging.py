@@ -12,7 +12,7 @@ from credits.models import CreditTransaction
 from modo.celery import app
 
 from ..credits.balances import held
-from .media_stubs import FAULTS, OpenAIImageStub, StabilityStub
+from .media_stubs import FAULTS
 from .stubs import Reply, StubServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -131,24 +131,6 @@ def test_the_production_check_names_tiers_with_no_real_provider(settings):
 
 
 # --- The image fault matrix ----------------------------------------------------------------
-
-
-@pytest.fixture
-def image_stubs(settings):
-    with StabilityStub(key="s-key") as stability, OpenAIImageStub(key="o-key") as openai:
-        settings.AI_PROVIDER_KEYS = {**{name: "" for name in ALL_KEYS}, "stability": "s-key", "openai": "o-key"}
-        settings.AI_PROVIDER_MAX_RETRIES = 0
-        settings.AI_TASK_MAX_ATTEMPTS = 1
-        settings.AI_LOCAL_PROVIDER_ENABLED = False  # production settings
-        settings.AI_MODELS = {
-            **settings.AI_MODELS,
-            "image:fast": {**settings.AI_MODELS["image:fast"], "base_url": stability.url, "timeout": 0.5},
-            "image:premium": {**settings.AI_MODELS["image:premium"], "base_url": openai.url + "/v1", "timeout": 0.5},
-        }
-        stubs = {"stability": stability, "openai": openai}
-        yield stubs
-        for stub in stubs.values():
-            assert not stub.violations, "requests the real API would refuse:\n" + "\n".join(stub.violations)
 
 
 def test_the_strict_stubs_refuse_what_the_real_apis_would(image_stubs):
