@@ -4,6 +4,7 @@ Built from what is stored anyway: the job row (credits, refund, placeholder) and
 log rows (one per provider call or skip, with outcome, duration and USD cost), in one query.
 """
 
+from collections import defaultdict
 from decimal import Decimal
 
 from .models import AIUsageLog, GenerationJob
@@ -31,31 +32,33 @@ def call_outcome(error: Exception | None) -> str:
 
 def job_receipt(job: GenerationJob) -> dict:
     """DESIGN section 6: {provider, model, attempts, credits, cached, placeholder, usd_cost}."""
-    rows = list(
-        AIUsageLog.objects.filter(job_id=job.pk)
+    return job_receipts([job])[job.pk]
+
+
+def job_receipts(jobs: list[GenerationJob]) -> dict:
+    """{job id: receipt} for several jobs, their usage rows read in one query."""
+    rows = defaultdict(list)
+    usage = (
+        AIUsageLog.objects.filter(job_id__in=[job.pk for job in jobs], cache_hit=False)
         .order_by("created_at", "id")
-        .values("provider", "model", "status", "outcome", "duration_ms", "cost_usd", "cache_hit")
+        .values_list("job_id", "provider", "model", "status", "outcome", "duration_ms", "cost_usd")
     )
-    attempts = [
-        {
-            "provider": row["provider"],
-            "model": row["model"],
-            "outcome": row["outcome"] or row["status"],
-            "ms": row["duration_ms"],
-        }
-        for row in rows
-        if not row["cache_hit"]
-    ]
+    for job_id, provider, model, status, outcome, ms, cost in usage:
+        rows[job_id].append(({"provider": provider, "model": model, "outcome": outcome or status, "ms": ms}, cost))
+    return {job.pk: _receipt(job, rows[job.pk]) for job in jobs}
+
+
+def _receipt(job: GenerationJob, rows: list[tuple[dict, Decimal]]) -> dict:
     refunded = job_credits_refunded(job)
-    served = job.status in (GenerationJob.Status.SUCCEEDED,)
+    served = job.status == GenerationJob.Status.SUCCEEDED
     return {
         "provider": job.provider if served else None,
         "model": job.model if served else None,
-        "attempts": attempts,
+        "attempts": [attempt for attempt, _cost in rows],
         "credits": {"charged": job.credits_used, "refunded": refunded, "net": job.credits_used - refunded},
         "cached": False,  # a cache hit is served without a job; its response says cached: true
         "placeholder": job.placeholder,
-        "usd_cost": format(sum((row["cost_usd"] for row in rows), Decimal(0)).normalize(), "f"),
+        "usd_cost": format(sum((cost for _attempt, cost in rows), Decimal(0)).normalize(), "f"),
     }
 
 

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.me import me_sections
+from aigen.receipts import job_receipts
 from aigen.selectors import generation_job_list_for_project, generation_job_list_recent
 from billing.selectors import plan_list_for_sale
 from core.errors import ApplicationError
@@ -109,6 +110,9 @@ def project_page(request: HttpRequest, project_id) -> HttpResponse:
 
 def _jobs_context(organization, project) -> dict:
     jobs = generation_job_list_for_project(organization=organization, project_id=project.id)
+    receipts = job_receipts(jobs)
+    for job in jobs:
+        job.receipt = receipts[job.pk]
     return {"jobs": jobs, "jobs_active": any(not job.is_finished for job in jobs)}
 
 
