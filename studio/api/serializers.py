@@ -11,7 +11,8 @@ class AssetSerializer(serializers.ModelSerializer):
     class Meta:
         model = Asset
         fields = [
-            "id", "kind", "url", "prompt", "status", "placeholder", "published_at", "project_id", "beat_id", "created_at"
+            "id", "kind", "url", "prompt", "status", "placeholder",
+            "published_at", "project_id", "beat_id", "created_at",
         ]  # fmt: skip
 
     def get_url(self, asset: Asset) -> str:
