@@ -27,6 +27,7 @@ class GenerationJob(TimeStampedModel):
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Running")
         SUCCEEDED = "succeeded", _("Succeeded")
+        PARTIAL = "partial", _("Partly delivered")
         FAILED = "failed", _("Failed")
 
     class Quality(models.TextChoices):
@@ -61,6 +62,11 @@ class GenerationJob(TimeStampedModel):
     placeholder = models.BooleanField(
         default=False, help_text="Served by the offline placeholder provider (local text or images)."
     )
+    clips = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Per-beat video: one entry per clip (charge, Veo operation, status, file); empty otherwise.",
+    )
     deadline_at = models.DateTimeField()
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -82,7 +88,12 @@ class GenerationJob(TimeStampedModel):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+        return self.status in (self.Status.SUCCEEDED, self.Status.PARTIAL, self.Status.FAILED)
+
+    @property
+    def extra_charge_ids(self) -> list[str]:
+        """The charges of a per-beat video's clips besides the job's own (`charge_id`)."""
+        return [clip["charge_id"] for clip in self.clips if clip["charge_id"] != str(self.charge_id)]
 
 
 class AIUsageLog(models.Model):

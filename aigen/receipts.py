@@ -50,7 +50,7 @@ def job_receipts(jobs: list[GenerationJob]) -> dict:
 
 def _receipt(job: GenerationJob, rows: list[tuple[dict, Decimal]]) -> dict:
     refunded = job_credits_refunded(job)
-    served = job.status == GenerationJob.Status.SUCCEEDED
+    served = job.status in (GenerationJob.Status.SUCCEEDED, GenerationJob.Status.PARTIAL)
     return {
         "provider": job.provider if served else None,
         "model": job.model if served else None,
@@ -63,4 +63,7 @@ def _receipt(job: GenerationJob, rows: list[tuple[dict, Decimal]]) -> dict:
 
 
 def job_credits_refunded(job: GenerationJob) -> int:
-    return job.credits_used if job.refunded else 0
+    """All of a refunded job; of a per-beat video, the clips refunded on their own."""
+    if job.refunded:
+        return job.credits_used
+    return sum(clip["credits"] for clip in job.clips if clip["status"] == "refunded")

@@ -53,6 +53,7 @@ def provider_build(key: str) -> Provider:
     )
     if name == "veo":
         provider.poll_seconds = settings.AI_VEO_POLL_SECONDS
+        provider.clip_seconds = settings.AI_VEO_CLIP_SECONDS
     return provider
 
 

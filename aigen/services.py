@@ -159,10 +159,12 @@ def generation_job_fail(*, job_id: uuid.UUID, error: str) -> bool:
         job.status = GenerationJob.Status.FAILED
         job.error = error[:500]
         job.finished_at = timezone.now()
-        if job.charge_id:
-            charge = CreditTransaction.objects.get(pk=job.charge_id)
-            credits_refund(charge=charge, user=job.user, description=_("Refund: the generation failed"))
-            job.refunded = True
+        # A per-beat video has one charge per clip (the first is the job's): each goes back once.
+        for charge_id in [job.charge_id, *job.extra_charge_ids]:
+            if charge_id:
+                charge = CreditTransaction.objects.get(pk=charge_id)
+                credits_refund(charge=charge, user=job.user, description=_("Refund: the generation failed"))
+                job.refunded = True
         if job.trial_slot and job.user_id:
             trial_slot_release(user=job.user)
         job.save(update_fields=["status", "error", "finished_at", "refunded", "updated_at"])
@@ -186,7 +188,13 @@ def generation_job_refund(*, job: GenerationJob) -> bool:
 
 
 def generation_job_succeed(
-    *, job: GenerationJob, result: dict, output_file: str, provider: Provider, usage: list[AIUsageLog] = ()
+    *,
+    job: GenerationJob,
+    result: dict,
+    output_file: str,
+    provider: Provider,
+    usage: list[AIUsageLog] = (),
+    status: str = GenerationJob.Status.SUCCEEDED,
 ) -> bool:
     """Mark an open job succeeded (one conditional UPDATE) and tell higher apps.
 
@@ -197,7 +205,7 @@ def generation_job_succeed(
     """
     now = timezone.now()
     values = {
-        "status": GenerationJob.Status.SUCCEEDED,
+        "status": status,
         "progress": 100,
         "result": result,
         "output_file": output_file,
@@ -215,10 +223,10 @@ def generation_job_succeed(
                 updated = GenerationJob.objects.filter(pk=job.pk, status__in=OPEN).update(**values)
                 _usage_insert(usage)
         if updated:
-            job.status, job.progress, job.result = GenerationJob.Status.SUCCEEDED, 100, result
+            job.status, job.progress, job.result = status, 100, result
             job.output_file, job.finished_at = output_file, now
             job.provider, job.model, job.placeholder = provider.name, provider.config.model, values["placeholder"]
-            metrics.generation_finished(kind=job.kind, provider=provider.name, status="succeeded", since=job.created_at)
+            metrics.generation_finished(kind=job.kind, provider=provider.name, status=status, since=job.created_at)
             generation_succeeded.send(sender=GenerationJob, job=job)
     return bool(updated)
 
@@ -514,7 +522,7 @@ def image_job_queue(
         project_ref=target.project_id if target else "",
         beat_ref=(target.beat_id or "") if target else "",
     )
-    _job_enqueue(job, image_generate)
+    generation_job_enqueue(job, image_generate)
     return job, remaining
 
 
@@ -547,11 +555,11 @@ def video_job_queue(
         project_ref=target.project_id if target else "",
         beat_ref=(target.beat_id or "") if target else "",
     )
-    _job_enqueue(job, video_generate)
+    generation_job_enqueue(job, video_generate)
     return job, remaining
 
 
-def _job_enqueue(job: GenerationJob, task) -> None:
+def generation_job_enqueue(job: GenerationJob, task) -> None:
     """Queue the job's task once its charge has committed. When the broker refuses (down,
     unreachable, a worker module that fails to import), the job is failed and refunded at
     once and the request answers 503: no credits stay held until the sweeper."""

@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from aigen import services as aigen_services
+from aigen.clips import video_job_queue_per_beat
 from aigen.ratelimit import ai_rate_limit_take
 from aigen.registry import model_entry
 from core.errors import ApplicationError, OrganizationSuspended, ValidationFailed
@@ -57,7 +58,7 @@ def generate_from_page(request: HttpRequest, project: Project, action: str) -> N
             )
             messages.success(request, _("Image queued. It appears here when it is ready."))
         else:
-            aigen_services.video_job_queue(
+            video_job_queue_per_beat(
                 organization=organization,
                 user=request.user,
                 quality=quality,

@@ -15,6 +15,7 @@ from credits.api.idempotency import idempotent
 from credits.hooks import organization_tier
 
 from .. import services
+from ..clips import video_job_queue_per_beat
 from ..errors import RateLimited
 from ..hooks import target_resolve
 from ..ratelimit import ai_rate_limit_take
@@ -182,7 +183,7 @@ class GenerateVideoView(GenerationView):
 
     def run(self, request, data, target):
         files, captions = data["image_files"], data["captions"]
-        job, remaining = services.video_job_queue(
+        job, remaining = video_job_queue_per_beat(
             organization=self.organization,
             user=request.user,
             quality=data["quality"],

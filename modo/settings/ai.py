@@ -154,6 +154,7 @@ AI_JOB_DEADLINE_SECONDS = {
 AI_TASK_MAX_ATTEMPTS = env.int("AI_TASK_MAX_ATTEMPTS", default=3)
 AI_TASK_BACKOFF_SECONDS = env.float("AI_TASK_BACKOFF_SECONDS", default=5.0)  # doubles per attempt
 AI_VEO_POLL_SECONDS = env.float("AI_VEO_POLL_SECONDS", default=10.0)
+AI_VEO_CLIP_SECONDS = env.int("AI_VEO_CLIP_SECONDS", default=8)  # per beat: 4, 6 or 8 (Veo 3.1); billed per second
 # The local animatic: frame size, seconds per beat, frames per second.
 AI_LOCAL_VIDEO_SIZE = env("AI_LOCAL_VIDEO_SIZE", default="640x360")
 AI_LOCAL_VIDEO_SECONDS_PER_BEAT = env.float("AI_LOCAL_VIDEO_SECONDS_PER_BEAT", default=3.0)
