@@ -125,5 +125,17 @@ class Provider:
                 attempt += 1
 
 
+# How PNG, JPEG and WebP files begin: an "image" that begins otherwise is the provider's failure.
+IMAGE_SIGNATURES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg", b"RIFF": "webp"}
+
+
+def image_extension(data: bytes) -> str | None:
+    """The file extension of image bytes, None when they are no PNG, JPEG or WebP image."""
+    for signature, extension in IMAGE_SIGNATURES.items():
+        if data.startswith(signature) and (extension != "webp" or data[8:12] == b"WEBP"):
+            return extension
+    return None
+
+
 def retryable_status(status: int | None) -> bool:
     return status is not None and (status == 429 or status >= 500)

@@ -149,7 +149,8 @@ class OpenAIImageStub(StrictImageStub):
         return Reply(body=json.dumps(body).encode())
 
     def malformed(self) -> Reply:
-        return Reply(body=b'{"created": 1, "data": [{"b64_json": "%%% not base64 %%%"}]}')
+        not_an_image = base64.b64encode(b"<html>an error page, not an image</html>").decode()
+        return Reply(body=json.dumps({"created": 1, "data": [{"b64_json": not_an_image}]}).encode())
 
     def refusal(self) -> Reply:
         error = {
