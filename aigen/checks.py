@@ -53,7 +53,9 @@ def ai_provider_keys_check(app_configs=None, **kwargs):
     if not missing:
         return []
     if not any(settings.AI_PROVIDER_KEYS.values()):
-        # No key at all is a deliberate set-up (production needs none): everything runs on local.
+        if not settings.AI_LOCAL_PROVIDER_ENABLED:
+            return []  # aigen.W005 names the tiers that now refuse every request
+        # No key at all is a deliberate set-up of the embedded default: everything runs on local.
         return [Info("No AI provider keys are set: every generation runs on the local provider.", id="aigen.I001")]
     return [
         Warning(

@@ -194,3 +194,12 @@ def test_when_every_real_image_provider_fails_the_job_is_refunded_once_and_costs
     assert held(funded) == (1000, 0)
     assert not AIUsageLog.objects.filter(provider="local").exists()
     call_command("credits_audit")
+
+
+def test_production_without_any_key_warns_that_tiers_refuse_and_says_nothing_of_local(settings):
+    from aigen.checks import ai_provider_keys_check
+
+    settings.AI_LOCAL_PROVIDER_ENABLED = False
+
+    assert ai_provider_keys_check() == []
+    assert [problem.id for problem in ai_real_provider_check()] == ["aigen.W005"]
