@@ -83,7 +83,10 @@ def breaker_record(*, provider: str, model: str, error: Exception | None) -> Non
             logger.info("ai.breaker.closed", extra={"provider": provider, "model": model})
         return
     policy = breaker_policy(provider)
-    if cache.get(open_key) is not None:  # the half-open probe failed: open again
+    state = breaker_state(provider=provider, model=model)
+    if state == OPEN:
+        return  # a call that was already under way when it opened: no news
+    if state == HALF_OPEN:  # the probe failed: open again
         _open(provider, model, policy, reason=str(error))
         return
     cache.add(failures_key, 0, timeout=max(1, int(policy.window_seconds)))

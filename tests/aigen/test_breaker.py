@@ -15,6 +15,7 @@ from aigen.breaker import breaker_allows, breaker_record, breaker_state
 from aigen.config import ai_settings_validate
 from aigen.providers.base import ProviderError
 
+from ..abuse.conftest import sentry_events  # noqa: F401 - a fixture: Sentry events in a list
 from .workers import ROOT
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -37,6 +38,14 @@ def test_it_opens_after_n_retryable_failures_with_a_log_event(quick_breaker, cap
     assert (first, breaker_state(provider="stability", model="core")) == ("closed", "open")
     assert [r.message for r in caplog.records] == ["ai.breaker.opened"]
     assert not breaker_allows(provider="stability", model="core")
+
+
+def test_opening_sends_one_sentry_message_naming_the_provider(quick_breaker, sentry_events):  # noqa: F811
+    for _ in range(3):
+        breaker_record(provider="stability", model="core", error=DOWN)
+
+    assert [event["message"] for event in sentry_events] == ["AI circuit breaker opened: stability/core for 60 s"]
+    assert sentry_events[0]["tags"] == {"ai_provider": "stability", "ai_model": "core"}
 
 
 def test_a_refusal_or_bad_request_does_not_count(quick_breaker):

@@ -1,6 +1,7 @@
 """The studio shows what a generation cost, labels placeholder outputs and says when a failed
 one was not charged."""
 
+from aigen.models import GenerationJob
 from aigen.services import generation_job_create, generation_job_fail
 from studio.models import Asset, Project
 
@@ -39,3 +40,24 @@ def test_a_failed_job_says_you_were_not_charged(studio, project, owner, on_pro_p
     fragment = studio.get(f"/studio/{project.id}/jobs/").content.decode()
     assert "You were not charged." in fragment and "5 charged, 5 refunded, 0 net" in fragment
     assert "nobody: every provider failed" in fragment
+
+
+def test_a_partly_delivered_video_says_its_failed_clips_were_not_charged(studio, project, owner, on_pro_plan):  # noqa: F811
+    job, _remaining = generation_job_create(
+        organization=on_pro_plan,
+        user=owner,
+        kind="video",
+        quality="premium",
+        credits=60,
+        job_input={"prompt": "A lantern"},
+        template_version="video-v1",
+        provider="veo",
+        model="veo-3.1-generate-preview",
+        project_ref=str(project.id),
+    )
+    GenerationJob.objects.filter(pk=job.pk).update(status="partial")
+
+    fragment = studio.get(f"/studio/{project.id}/jobs/").content.decode()
+
+    assert "Partly delivered" in fragment and "The clips that failed were not charged." in fragment
+    assert "Failed" not in fragment
