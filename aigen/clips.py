@@ -6,11 +6,15 @@ changes nothing (402). Run: for each clip not yet finished, submit its beat (ima
 as its own Veo operation, store the operation id on the clip before its first poll (a
 redelivered task resumes it instead of submitting again), and keep the video. A clip that
 fails is refunded on its own at once. The job ends `succeeded` (every clip), `partial` (some:
-the delivered clips are kept, the result lists them) or `failed` (none: nothing is charged).
+the delivered clips are kept, the result lists them, and its file joins them in beat order)
+or `failed` (none: nothing is charged).
 """
 
 import logging
+import subprocess  # noqa: S404 - the ffmpeg binary shipped by imageio-ffmpeg, fixed arguments
+import tempfile
 import uuid
+from pathlib import Path
 
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -24,6 +28,7 @@ from . import prompts, services
 from .hooks import GenerationTarget
 from .models import GenerationJob
 from .providers.base import ProviderError, VideoRequest, output_usage
+from .providers.local import ffmpeg_binary
 from .registry import chain_first, model_entry, provider_chain
 
 logger = logging.getLogger(__name__)
@@ -168,16 +173,43 @@ def _clips_finish(job: GenerationJob, provider, usage) -> GenerationJob:
         services._usage_insert(usage)
         job.refresh_from_db()
         return job
+    joined = _clips_join(job, [clip["file"] for clip in made])
     result = {
         "clips": [
             {"beat": clip["index"], "file": clip["file"], "url": default_storage.url(clip["file"])} for clip in made
         ],
-        "file": made[0]["file"],
-        "url": default_storage.url(made[0]["file"]),
+        "file": joined,
+        "url": default_storage.url(joined),
         "failed_beats": [clip["index"] for clip in job.clips if clip["status"] != "succeeded"],
     }
     status = GenerationJob.Status.SUCCEEDED if len(made) == len(job.clips) else GenerationJob.Status.PARTIAL
     services.generation_job_succeed(
-        job=job, result=result, output_file=made[0]["file"], provider=provider, usage=usage, status=status
+        job=job, result=result, output_file=joined, provider=provider, usage=usage, status=status
     )
     return job
+
+
+def _clips_join(job: GenerationJob, files: list[str]) -> str:
+    """The delivered clips as one MP4, in beat order (ffmpeg's concat demuxer, no re-encoding:
+    Veo's clips share one codec). One clip, or clips ffmpeg cannot join, leave the first clip
+    as the job's file; the result lists every clip either way."""
+    if len(files) == 1:
+        return files[0]
+    with tempfile.TemporaryDirectory(prefix="modo-clips-") as folder:
+        listing = Path(folder) / "clips.txt"
+        lines = []
+        for n, name in enumerate(files):
+            path = Path(folder) / f"clip{n}.mp4"
+            with default_storage.open(name, "rb") as handle:
+                path.write_bytes(handle.read())
+            lines.append(f"file '{path}'")
+        listing.write_text("\n".join(lines))
+        output = Path(folder) / "joined.mp4"
+        command = [ffmpeg_binary(), "-hide_banner", "-loglevel", "error", "-nostdin", "-f", "concat", "-safe", "0"]
+        command += ["-i", str(listing), "-c", "copy", "-movflags", "+faststart", "-y", str(output)]
+        try:
+            subprocess.run(command, capture_output=True, timeout=300, check=True)  # noqa: S603
+        except (subprocess.SubprocessError, OSError) as error:
+            logger.warning("ai.clips.join_failed", extra={"job_id": str(job.pk), "error": str(error)[:300]})
+            return files[0]
+        return services.output_save(job=job, data=output.read_bytes(), extension="mp4")

@@ -4,6 +4,9 @@
 import base64
 import io
 import json
+import re
+import subprocess  # noqa: S404 - the ffmpeg binary shipped by imageio-ffmpeg
+import tempfile
 
 import pytest
 from django.core.files.base import ContentFile
@@ -13,6 +16,7 @@ from PIL import Image
 
 from aigen.clips import video_job_queue_per_beat
 from aigen.models import GenerationJob
+from aigen.providers.local import encode_animatic, ffmpeg_binary
 from aigen.tasks import video_generate
 from credits.errors import NoCredits
 from credits.models import CreditTransaction
@@ -33,6 +37,7 @@ class StrictVeoStub:
 
     def __init__(self, server: StubServer, *, failing: frozenset[int] = frozenset()):
         self.server, self.failing = server, failing
+        self.clip: bytes | None = None  # a real MP4 to answer with; else small fake bytes
         self.submits: list[dict] = []
         self.polls: dict[str, int] = {}
         self.violations: list[str] = []
@@ -74,7 +79,8 @@ class StrictVeoStub:
             if number in self.failing:
                 error = {"code": 13, "message": "Video generation failed."}
                 return Reply(body=json.dumps({"name": name, "done": True, "error": error}).encode())
-            video = {"bytesBase64Encoded": base64.b64encode(VIDEO + bytes([number])).decode(), "mimeType": "video/mp4"}
+            data = self.clip or VIDEO + bytes([number])
+            video = {"bytesBase64Encoded": base64.b64encode(data).decode(), "mimeType": "video/mp4"}
             return Reply(body=json.dumps({"name": name, "done": True, "response": {"videos": [video]}}).encode())
         return self._refuse(f"{path}: no such Veo method (the model belongs in the path)")
 
@@ -192,3 +198,30 @@ def test_not_enough_credits_for_every_clip_charges_nothing(veo, owner, organizat
         queue(owner, organization, beats=4)
 
     assert held(organization) == (100, 0) and not GenerationJob.objects.exists()
+
+
+def mp4_seconds(data: bytes) -> float:
+    """The duration ffmpeg reads in an MP4 (it prints it for `-i` alone, exiting 1)."""
+    with tempfile.NamedTemporaryFile(suffix=".mp4") as handle:
+        handle.write(data)
+        handle.flush()
+        done = subprocess.run([ffmpeg_binary(), "-hide_banner", "-i", handle.name], capture_output=True, text=True)  # noqa: S603
+    hours, minutes, seconds = re.search(r"Duration: (\d+):(\d+):([\d.]+)", done.stderr).groups()
+    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+
+
+def test_the_delivered_clips_are_joined_in_beat_order_into_the_jobs_video(veo, owner, funded, paid):
+    out = io.BytesIO()
+    Image.new("RGB", (32, 18), (10, 120, 200)).save(out, format="PNG")
+    veo.clip = encode_animatic(
+        [out.getvalue()], size=(32, 18), seconds_per_beat=1.0, fps=8, progress=lambda percent: None, timeout=120
+    )
+    veo.failing = frozenset({2})
+    job = queue(owner, funded, beats=3)
+
+    video_generate.apply(args=[str(job.pk)])
+
+    job.refresh_from_db()
+    assert job.status == "partial" and job.output_file not in [clip["file"] for clip in job.result["clips"]]
+    joined = default_storage.open(job.output_file, "rb").read()
+    assert mp4_seconds(joined) == pytest.approx(2 * mp4_seconds(veo.clip), abs=0.3)
