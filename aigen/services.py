@@ -493,7 +493,8 @@ def _story_from_chain(chain: list[Provider], *, premise: str, variation: int, ca
                         premise=premise, variation=variation, problem=str(error), previous=answer.text
                     )
                     continue
-                raise  # still invalid after the repair: the generation fails
+                last_error = error  # still invalid after the repair: that provider failed, the next one tries
+                break
             calls.append(_call_end(call))
             return story, provider
     raise last_error or ProviderError("aigen", "no provider available")

@@ -13,7 +13,7 @@ from modo.celery import app
 
 from ..credits.balances import held
 from .media_stubs import FAULTS
-from .stubs import Reply, StubServer
+from .stubs import Reply, StubServer, success_body
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -203,3 +203,23 @@ def test_production_without_any_key_warns_that_tiers_refuse_and_says_nothing_of_
 
     assert ai_provider_keys_check() == []
     assert [problem.id for problem in ai_real_provider_check()] == ["aigen.W005"]
+
+
+def test_a_provider_whose_story_stays_invalid_hands_over_to_the_next(owner_api, funded, settings):
+    with StubServer() as gemini, StubServer() as openai:
+        body, kind = success_body("gemini", story_text='{"title": ""}')  # not a story, twice
+        gemini.script = [Reply(body=body, content_type=kind)]
+        body, kind = success_body("openai")
+        openai.script = [Reply(body=body, content_type=kind)]
+        settings.AI_PROVIDER_KEYS = {**{name: "" for name in ALL_KEYS}, "gemini": "g-key", "openai": "o-key"}
+        settings.AI_MODELS = {
+            **settings.AI_MODELS,
+            "text:fast": {**settings.AI_MODELS["text:fast"], "base_url": gemini.url},
+            "text:premium": {**settings.AI_MODELS["text:premium"], "base_url": openai.url + "/v1"},
+        }
+
+        response = owner_api.post("/api/ai/generate-story", {"premise": "A kite"}, format="json")
+
+    assert response.status_code == 200 and response.json()["placeholder"] is False
+    outcomes = list(AIUsageLog.objects.order_by("id").values_list("provider", "outcome"))
+    assert outcomes == [("gemini", "invalid_answer"), ("gemini", "invalid_answer"), ("openai", "succeeded")]
