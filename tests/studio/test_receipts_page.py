@@ -21,19 +21,25 @@ def test_a_placeholder_image_is_labelled_and_its_receipt_shown(studio, project, 
     assert "local · local-image-1: succeeded" in page
 
 
-def test_a_failed_job_says_you_were_not_charged(studio, project, owner, on_pro_plan):  # noqa: F811
+def project_job(project, owner, *, kind: str, credits: int, provider: str, model: str) -> GenerationJob:
+    """A charged job of the project, still open (as a worker would find it)."""
     job, _remaining = generation_job_create(
-        organization=on_pro_plan,
+        organization=project.organization,
         user=owner,
-        kind="image",
+        kind=kind,
         quality="fast",
-        credits=5,
+        credits=credits,
         job_input={"prompt": "A lantern"},
-        template_version="image-v1",
-        provider="stability",
-        model="core",
+        template_version=f"{kind}-v1",
+        provider=provider,
+        model=model,
         project_ref=str(project.id),
     )
+    return job
+
+
+def test_a_failed_job_says_you_were_not_charged(studio, project, owner, on_pro_plan):  # noqa: F811
+    job = project_job(project, owner, kind="image", credits=5, provider="stability", model="core")
 
     generation_job_fail(job_id=job.pk, error="every provider failed")
 
@@ -43,18 +49,7 @@ def test_a_failed_job_says_you_were_not_charged(studio, project, owner, on_pro_p
 
 
 def test_a_partly_delivered_video_says_its_failed_clips_were_not_charged(studio, project, owner, on_pro_plan):  # noqa: F811
-    job, _remaining = generation_job_create(
-        organization=on_pro_plan,
-        user=owner,
-        kind="video",
-        quality="premium",
-        credits=60,
-        job_input={"prompt": "A lantern"},
-        template_version="video-v1",
-        provider="veo",
-        model="veo-3.1-generate-preview",
-        project_ref=str(project.id),
-    )
+    job = project_job(project, owner, kind="video", credits=60, provider="veo", model="veo-3.1-generate-preview")
     GenerationJob.objects.filter(pk=job.pk).update(status="partial")
 
     fragment = studio.get(f"/studio/{project.id}/jobs/").content.decode()
