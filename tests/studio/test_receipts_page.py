@@ -5,7 +5,6 @@ from aigen.models import GenerationJob
 from aigen.services import generation_job_create, generation_job_fail
 from studio.models import Asset, Project
 
-from .test_generation_pages import studio  # noqa: F401 - the owner's committing browser
 
 
 def test_a_placeholder_image_is_labelled_and_its_receipt_shown(studio, project, on_pro_plan):  # noqa: F811
