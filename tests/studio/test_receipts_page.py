@@ -6,8 +6,7 @@ from aigen.services import generation_job_create, generation_job_fail
 from studio.models import Asset, Project
 
 
-
-def test_a_placeholder_image_is_labelled_and_its_receipt_shown(studio, project, on_pro_plan):  # noqa: F811
+def test_a_placeholder_image_is_labelled_and_its_receipt_shown(studio, project, on_pro_plan):
     studio.post(f"/studio/{project.id}/", {"action": "generate-story", "quality": "fast"})
     beat = Project.objects.get(pk=project.pk).beats.order_by("order").first()
 
