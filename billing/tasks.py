@@ -10,6 +10,7 @@ from django.conf import settings
 from . import services
 from .emails import order_receipt_email_send
 from .models import Order
+from .webhooks.receipt import rejected_webhook_events_purge
 
 
 @shared_task(queue="default", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -46,3 +47,9 @@ def billing_send_renewal_reminders() -> int:
 @shared_task(queue="default")
 def billing_expire_stale_orders() -> int:
     return services.order_expire_stale(older_than=timedelta(hours=settings.BILLING_ORDER_EXPIRY_HOURS))
+
+
+@shared_task(queue="default")
+def billing_purge_rejected_webhooks() -> int:
+    """Rejected webhook deliveries are anyone's: kept WEBHOOK_REJECTED_RETENTION_DAYS, then deleted."""
+    return rejected_webhook_events_purge()
