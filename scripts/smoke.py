@@ -144,7 +144,11 @@ ignore_startup_parameters = extra_float_digits,options
             return True
         return False
 
-    wait_until("pgbouncer answers", answers)
+    try:
+        wait_until("pgbouncer answers", answers)
+    except SmokeFailed:
+        stop(process)
+        raise
     return process
 
 
@@ -153,8 +157,12 @@ def moto_start(port: int, log) -> subprocess.Popen:
     process = subprocess.Popen(  # noqa: S603
         [str(moto), "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
-    wait_until("the S3 server answers", lambda: httpx.get(f"http://127.0.0.1:{port}/", timeout=1).status_code < 500)
-    s3_client(port).create_bucket(Bucket=BUCKET)
+    try:
+        wait_until("the S3 server answers", lambda: httpx.get(f"http://127.0.0.1:{port}/", timeout=1).status_code < 500)
+        s3_client(port).create_bucket(Bucket=BUCKET)
+    except Exception:
+        stop(process)
+        raise
     return process
 
 
@@ -277,15 +285,16 @@ def start(command: list[str], *, cwd: Path, env: dict, log) -> subprocess.Popen:
 
 
 def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
+    """TERM to the process' group, KILL after 30 s; never raises, so every process gets stopped."""
+    for sig, wait in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
+        if process.poll() is not None:
+            return
         try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+            os.killpg(process.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            process.send_signal(sig)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=wait)
 
 
 # --- 4. The user's flow over HTTP ------------------------------------------------------------
@@ -458,20 +467,21 @@ def main() -> int:
             if process.poll() is not None:
                 raise SmokeFailed(f"{name} exited with {process.returncode}")
     except (SmokeFailed, subprocess.CalledProcessError) as failure:
+        failed = failure
+    else:
+        failed = None
+    finally:
         for process in processes.values():
             stop(process)
-        for name, handle in log_files.items():
+        resend.shutdown()
+        for handle in log_files.values():
             handle.close()
+    if failed is not None:
+        for name in log_files:
             tail = (logs / f"{name}.log").read_text(errors="replace")[-3000:]
             print(f"--- {name} ---\n{tail}", file=sys.stderr)
-        print(f"smoke: FAILED: {failure}", file=sys.stderr)
+        print(f"smoke: FAILED: {failed}", file=sys.stderr)
         return 1
-    finally:
-        resend.shutdown()
-    for process in processes.values():
-        stop(process)
-    for handle in log_files.values():
-        handle.close()
 
     written = {name: sorted(files_under(folder)) for name, folder in workdirs.items() if files_under(folder)}
     var_new = sorted(files_under(ROOT / "var", skip=(SMOKE_DIR,)) - var_before)
