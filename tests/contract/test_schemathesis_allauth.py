@@ -20,7 +20,8 @@ FIXED_SEED = 20260102
 RANDOM_SEED = int(os.environ.get("CONTRACT_RANDOM_SEED") or random.randrange(2**32))  # noqa: S311
 EMAIL = "allauth-contract@example.com"
 
-pytestmark = pytest.mark.django_db
+# Transactional: schemathesis calls the WSGI handler, whose request_finished closes the connection.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _schema(seed: int, *, deterministic: bool):
