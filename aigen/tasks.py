@@ -14,6 +14,7 @@ from django.conf import settings
 
 from . import services
 from .providers.base import ProviderError
+from .scratch import job_scratch_orphans_purge
 
 logger = logging.getLogger(__name__)
 
@@ -45,3 +46,9 @@ def video_generate(self, job_id: str) -> None:
 @shared_task(name="aigen.tasks.jobs_sweep_stuck")
 def jobs_sweep_stuck() -> int:
     return services.generation_jobs_sweep_stuck()
+
+
+@shared_task(name="aigen.tasks.job_scratch_purge")
+def job_scratch_purge() -> int:
+    """Scratch folders a killed worker left behind, older than AI_JOB_SCRATCH_MAX_AGE_HOURS."""
+    return job_scratch_orphans_purge()
