@@ -1,9 +1,12 @@
 # One image for web, worker and beat (docker-compose.yml picks the command).
 FROM python:3.11-slim
 
+# Header fields up to 16 KB reach the application, which answers a too-long one as JSON (431)
+# rather than gunicorn as an HTML page (its own limit is 8 KB).
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    DJANGO_SETTINGS_MODULE=modo.settings.production
+    DJANGO_SETTINGS_MODULE=modo.settings.production \
+    GUNICORN_CMD_ARGS="--limit-request-field_size 16384"
 
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends gettext \
@@ -16,6 +19,9 @@ COPY . .
 RUN export SECRET_KEY=build-only DATABASE_URL=sqlite:////tmp/build.sqlite3 REDIS_URL=redis://build:6379/0 \
     && python manage.py collectstatic --noinput \
     && python manage.py compilemessages --ignore=.venv
+# The code stays root's (read-only to the app); var/ (media without R2, scratch) is modo's, and a
+# named volume mounted at var/media starts with this ownership.
+RUN mkdir -p /app/var/media && chown -R modo:modo /app/var
 USER modo
 EXPOSE 8000
 CMD ["gunicorn", "modo.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

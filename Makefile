@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install messages browser run worker beat test lint format migrate bench bench-load bench-analytics bench-embedded clean
+.PHONY: install messages browser run worker beat test smoke lint format migrate bench bench-load bench-analytics bench-embedded clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -64,6 +64,16 @@ test: messages browser
 	bash scripts/ensure-services.sh
 	$(MAKE) lint
 	$(VENV)/bin/pytest
+
+# Production smoke test (scripts/smoke.py): a venv of requirements.txt alone; web (the Dockerfile's
+# CMD), worker and beat on production settings, PostgreSQL through PgBouncer, Redis, an S3 server.
+PGBOUNCER ?= /usr/sbin/pgbouncer
+smoke: install
+	@test -x $(PGBOUNCER) || command -v pgbouncer >/dev/null || { echo "Installing PgBouncer..."; \
+		(apt-get update -qq && apt-get install -y -qq pgbouncer) >/dev/null 2>&1 || \
+		{ echo "PgBouncer is missing: install it (e.g. apt-get install pgbouncer)." >&2; exit 1; }; }
+	bash scripts/ensure-services.sh
+	$(PY) scripts/smoke.py
 
 bench: install
 	bash scripts/ensure-services.sh

@@ -64,6 +64,11 @@ def invitation_get_pending(*, organization_id: uuid.UUID, invitation_id: object)
     return invitation
 
 
+def invitation_addressed_to(*, invitation: Invitation, user) -> bool:
+    """Only the addressee may see an invitation's details (organization, inviter, role)."""
+    return invitation.email.lower() == (user.email or "").lower()
+
+
 def invitation_get_by_token(*, token: str, for_update: bool = False) -> Invitation:
     queryset = Invitation.objects.select_related("organization")
     if for_update:

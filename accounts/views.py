@@ -15,6 +15,7 @@ from .current import remember_organization
 from .forms import InvitationForm, OrganizationForm
 from .models import Membership
 from .selectors import (
+    invitation_addressed_to,
     invitation_get_by_token,
     invitation_list_pending,
     membership_get,
@@ -104,6 +105,9 @@ def invitation_page(request: HttpRequest, token: str) -> HttpResponse:
         invitation = invitation_get_by_token(token=token)
     except ApplicationError as error:
         return render(request, "accounts/invitation.html", {"error": error.message}, status=404)
+    if not invitation_addressed_to(invitation=invitation, user=request.user):
+        # Another account is signed in: say nothing about the invitation; offer to switch.
+        return render(request, "accounts/invitation_other_account.html", status=403)
     if request.method == "POST":
         try:
             membership = services.invitation_accept(token=token, user=request.user)

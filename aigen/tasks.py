@@ -15,6 +15,7 @@ from django.conf import settings
 from . import clips, services
 from .models import GenerationJob
 from .providers.base import ProviderError
+from .scratch import job_scratch_orphans_purge
 
 logger = logging.getLogger(__name__)
 
@@ -48,3 +49,9 @@ def video_generate(self, job_id: str) -> None:
 @shared_task(name="aigen.tasks.jobs_sweep_stuck")
 def jobs_sweep_stuck() -> int:
     return services.generation_jobs_sweep_stuck()
+
+
+@shared_task(name="aigen.tasks.job_scratch_purge")
+def job_scratch_purge() -> int:
+    """Scratch folders a killed worker left behind, older than AI_JOB_SCRATCH_MAX_AGE_HOURS."""
+    return job_scratch_orphans_purge()

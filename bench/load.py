@@ -24,6 +24,12 @@ BENCH_SIGNIN_SHARE of them sign in again over HTTP as they start. Meanwhile the 
 0.5 s. After the run the worker gets BENCH_DRAIN_SECONDS to finish the queued jobs, both
 servers stop, and `manage.py credits_audit` checks the ledger.
 
+CPU placement (Linux affinity): gunicorn on BENCH_WEB_CORES (default the first CPU), locust on
+BENCH_LOAD_CORES (default the last) at nice +BENCH_LOAD_NICE (5), Celery on BENCH_CELERY_CORES
+(default every CPU but the web's): the load generator cannot starve the server it measures,
+and the verdict is per web core: "users per web core" = BENCH_USERS / web cores, held when
+p95 < 300 ms over the non-generation requests with zero errors.
+
 Prints: requests/s, p50/p95/p99 and errors per endpoint, job turnaround, the peak RSS of each
 process, CPU use and load average, the audit's verdict and each target's verdict. Exit 1 on any
 error (a non-2xx answer, a wrong body, a failed job) or a dirty audit.
@@ -61,6 +67,40 @@ CELERY_POOLS = [
     tuple(pool.split(":")) for pool in os.environ.get("BENCH_CELERY_POOLS", "default,images:2 video:1").split()
 ]
 SIGNIN_CONCURRENCY = int(os.environ.get("BENCH_SIGNIN_CONCURRENCY", "4"))
+
+
+def _cores(value: str) -> set[int]:
+    """ "0" or "0,1" or "2-3": CPU ids for os.sched_setaffinity."""
+    cores: set[int] = set()
+    for part in value.split(","):
+        first, _, last = part.partition("-")
+        cores.update(range(int(first), int(last or first) + 1))
+    return cores
+
+
+# CPU placement (Linux affinity), so that the figure is per web core and the load generator
+# cannot starve the server it measures: gunicorn on BENCH_WEB_CORES; locust (niced by
+# BENCH_LOAD_NICE) on BENCH_LOAD_CORES; Celery on BENCH_CELERY_CORES. Default on 2 cores: web on
+# CPU 0, locust and Celery on CPU 1.
+_ALL = sorted(os.sched_getaffinity(0))
+WEB_CORES = _cores(os.environ.get("BENCH_WEB_CORES", str(_ALL[0])))
+LOAD_CORES = _cores(os.environ.get("BENCH_LOAD_CORES", str(_ALL[-1])))
+CELERY_CORES = _cores(os.environ.get("BENCH_CELERY_CORES", ",".join(str(c) for c in _ALL if c not in WEB_CORES) or "0"))
+LOAD_NICE = int(os.environ.get("BENCH_LOAD_NICE", "5"))
+USERS_PER_CORE_TARGET = 250
+
+
+def _pinned(cores: set[int], nice: int = 0):
+    """preexec_fn: run the child on `cores` (and lower its priority by `nice`)."""
+
+    def pin():
+        os.sched_setaffinity(0, cores)
+        if nice:
+            os.nice(nice)
+
+    return pin
+
+
 # Users who sign in over HTTP in the sign-in phase (0 = everyone): each sign-in is a full Argon2
 # check, so everyone takes minutes on a 2-core machine. The others' sessions are opened
 # in-process (open_sessions).
@@ -205,6 +245,7 @@ def start_servers(env: dict) -> tuple[subprocess.Popen, list[subprocess.Popen]]:
         cwd=ROOT,
         stdout=open(OUT / "gunicorn.log", "w"),  # noqa: SIM115
         stderr=subprocess.STDOUT,
+        preexec_fn=_pinned(WEB_CORES),  # noqa: PLW1509 - affinity only
     )
     workers = [
         subprocess.Popen(  # noqa: S603
@@ -231,6 +272,7 @@ def start_servers(env: dict) -> tuple[subprocess.Popen, list[subprocess.Popen]]:
             stdout=open(OUT / f"worker-{queues.replace(',', '-')}.log", "w"),  # noqa: SIM115
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_pinned(CELERY_CORES),  # noqa: PLW1509 - affinity only
         )
         for queues, processes in CELERY_POOLS
     ]
@@ -438,7 +480,14 @@ def run_locust(env: dict, accounts_file: Path, records_file: Path) -> int:
         "BENCH_PASSWORD": PASSWORD,
     }
     with open(OUT / "locust.log", "w") as log:
-        return subprocess.call(command, env=locust_env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+        return subprocess.call(  # noqa: S603
+            command,
+            env=locust_env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_pinned(LOAD_CORES, LOAD_NICE),  # noqa: PLW1509 - affinity and nice only
+        )
 
 
 def wait_for_jobs_to_finish() -> None:
@@ -564,6 +613,10 @@ def main() -> int:  # noqa: C901, PLR0912, PLR0915 - one script, top to bottom
 
     print()
     print(f"machine: {os.cpu_count()} cores; gunicorn gthread {GUNICORN_WORKERS} workers x {GUNICORN_THREADS} threads;")
+    print(
+        f"CPU placement: gunicorn on CPU {sorted(WEB_CORES)}, locust on CPU {sorted(LOAD_CORES)} (nice +{LOAD_NICE}), "
+        f"celery on CPU {sorted(CELERY_CORES)}"
+    )
     pools = ", ".join(f"{queues} x {processes}" for queues, processes in CELERY_POOLS)
     print(f"celery prefork pools (queues x processes): {pools}; locust exit code {locust_code}")
     print(f"load average at start {load_before[0]:.2f}, at end {load_after[0]:.2f}, peak 1-min {sampler.max_load:.2f}")
@@ -654,6 +707,16 @@ def main() -> int:  # noqa: C901, PLR0912, PLR0915 - one script, top to bottom
 
     non_generation_p95 = "met" if not p95_misses else "NOT MET (" + ", ".join(p95_misses) + ")"
     audit_clean = audit.returncode == 0 and jobs_total == usage_rows and refunded_jobs == refund_rows
+    served = sorted(r[3] for r in requests if r[2] not in GENERATION and r[2] != SIGN_IN)
+    overall_p95 = percentile(served, 0.95)
+    per_core = USERS / len(WEB_CORES)
+    held = not errors and not p95_misses and overall_p95 < P95_TARGET_MS
+    print(
+        f"\nusers per web core: {per_core:.0f} ({USERS} users on {len(WEB_CORES)} web core(s)), "
+        f"p95 {overall_p95:.0f} ms over the non-generation requests, {len(errors)} errors: "
+        + ("held" if held else "NOT held")
+        + f" (target {USERS_PER_CORE_TARGET} per core at p95 < {P95_TARGET_MS} ms, zero errors)"
+    )
     print("\ntargets:")
     error_count = len(errors) + len(signin_errors)
     print(f"  zero errors: {'met' if not error_count else 'NOT MET'} ({error_count})")

@@ -10,6 +10,7 @@ from django.conf import settings
 from .services.orders import order_expire_stale, order_reconcile_pending
 from .services.renewal import subscription_dunning_send, subscription_reminders_send
 from .services.subscriptions import subscription_lapse_due
+from .webhooks.receipt import rejected_webhook_events_purge
 
 
 @shared_task(queue="default")
@@ -46,3 +47,9 @@ def billing_send_dunning_reminders() -> int:
 @shared_task(queue="default")
 def billing_expire_stale_orders() -> int:
     return order_expire_stale(older_than=timedelta(hours=settings.BILLING_ORDER_EXPIRY_HOURS))
+
+
+@shared_task(queue="default")
+def billing_purge_rejected_webhooks() -> int:
+    """Rejected webhook deliveries are anyone's: kept WEBHOOK_REJECTED_RETENTION_DAYS, then deleted."""
+    return rejected_webhook_events_purge()

@@ -31,6 +31,7 @@ from .selectors import (
 )
 from .services.checkout import order_checkout
 from .webhooks.midtrans import midtrans_notification_receive
+from .webhooks.receipt import delivery_source
 
 PLAN_CODE = re.compile(r"[-a-z0-9_]{1,30}")
 
@@ -141,6 +142,7 @@ def dev_checkout(request: HttpRequest, order_id: str) -> HttpResponse:
             answer = midtrans_notification_receive(
                 body=dev_notification_body(order=order, outcome=outcome),
                 headers={"content-type": "application/json", "user-agent": "modo-dev-gateway"},
+                source=delivery_source(request),
             )
             if answer.status != 200:
                 messages.error(request, answer.body.get("error", _("The payment could not be recorded.")))

@@ -62,7 +62,7 @@ _ERRORS: dict[int, tuple[type[serializers.Serializer], str]] = {
     403: (ErrorSerializer, "FORBIDDEN: the caller's role does not allow this, or CSRF failed on a cookie session."),
     404: (ErrorSerializer, "NOT_FOUND: no such object in the organization, or no such organization."),
     409: (ErrorSerializer, "IDEMPOTENCY_IN_PROGRESS: a request with this Idempotency-Key is still running."),
-    415: (ErrorSerializer, "UNSUPPORTED_MEDIA_TYPE: the body must be application/json."),
+    415: (ErrorSerializer, "UNSUPPORTED_MEDIA_TYPE: the body must be application/json, in UTF-8."),
     422: (ErrorSerializer, "IDEMPOTENCY_KEY_REUSED: this Idempotency-Key came with a different body."),
     429: (RateLimitedErrorSerializer, "RATE_LIMITED: the plan's AI requests per 24 h are used; see Retry-After."),
     502: (ErrorSerializer, "GENERATION_FAILED: the AI provider failed; the credits are refunded."),

@@ -1,5 +1,7 @@
 """Everything under /api/. The last two routes make unknown paths answer JSON, never HTML:
-401 to an anonymous caller (as every private /api/ path does), 404 otherwise."""
+401 to an anonymous caller (as every private /api/ path does), 404 otherwise. allauth routes
+its phone endpoints whether or not phone numbers are configured (they are not: the login is
+the email), so those answer 404 before allauth's own routes are reached."""
 
 from django.urls import include, path, re_path
 from django.utils.translation import gettext
@@ -24,7 +26,11 @@ class UnknownPublicPath(UnknownPrivatePath):
     authentication_classes: list = []
 
 
+# allauth headless' phone endpoints, for both clients: not a MODO feature.
+UNCONFIGURED_AUTH_ROUTES = r"^auth/(browser|app)/v1/(account/phone|auth/phone/verify(/resend)?)/?$"
+
 urlpatterns = [
+    re_path(UNCONFIGURED_AUTH_ROUTES, UnknownPublicPath.as_view()),
     path("auth/", include("allauth.headless.urls")),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),
     path(

@@ -52,3 +52,16 @@ def formatter_from_settings() -> logging.Formatter:
     if log_format_resolve(getattr(settings, "LOG_FORMAT", ""), debug=settings.DEBUG) == "json":
         return json_formatter()
     return logging.Formatter(PLAIN_FORMAT)
+
+
+class ClientErrorFilter(logging.Filter):
+    """A client's mistake is not a server error: Django logs a suspicious request (an oversized
+    body, a bad Host header) at ERROR with a traceback, as a 400. Such records pass as WARNING,
+    without the traceback; a 5xx keeps its level and trace."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if isinstance(status, int) and status < 500 and record.levelno > logging.WARNING:
+            record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
+            record.exc_info, record.exc_text = None, None
+        return True

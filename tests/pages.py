@@ -27,7 +27,7 @@ def pages_seed(*, owner, organization) -> list[str]:
     paid order, a pending invitation) and answer the signed-in pages to visit."""
     membership = Membership.objects.get(user=owner, organization=organization)
     project = studio_services.project_create(membership=membership, title=STORY["title"], premise=STORY["logline"])
-    studio_services.story_apply(project=project, story=STORY)
+    studio_services.story_version_create(project=project, story=STORY, premise=STORY["logline"], quality="fast")
     beat = project.beats.order_by("order").first()
     image = default_storage.save("tests/walk.png", ContentFile(b"\x89PNG walk"))
     studio_services.asset_create(project=project, beat=beat, kind="image", file_name=image)
@@ -42,11 +42,15 @@ def pages_seed(*, owner, organization) -> list[str]:
     return [
         "/dashboard/",
         f"/studio/{project.id}/",
+        f"/studio/{project.id}/versions/",
+        f"/studio/{project.id}/versions/1/",
         "/gallery/",
         "/billing/",
         "/billing/?plan=pro",
+        "/billing/invoices/",
         "/notifications/",
         "/settings/",
+        "/settings/usage/",
         "/accounts/email/",
         "/accounts/password/change/",
         "/accounts/2fa/",

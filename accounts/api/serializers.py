@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from core.validation import StrictRequestSerializer
+
 from ..models import Invitation, Membership
 
 
@@ -48,7 +50,7 @@ class MeSerializer(serializers.Serializer):
     trial = TrialSectionSerializer()
 
 
-class OrganizationUpdateSerializer(serializers.Serializer):
+class OrganizationUpdateSerializer(StrictRequestSerializer):
     name = serializers.CharField(max_length=120)
 
 
@@ -60,7 +62,7 @@ class MemberSerializer(serializers.Serializer):
     joined_at = serializers.DateTimeField(source="created_at")
 
 
-class InvitationCreateSerializer(serializers.Serializer):
+class InvitationCreateSerializer(StrictRequestSerializer):
     email = serializers.EmailField()
     role = serializers.ChoiceField(
         choices=[Membership.Role.ADMIN, Membership.Role.MEMBER], default=Membership.Role.MEMBER

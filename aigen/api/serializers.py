@@ -3,6 +3,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.validation import StrictRequestSerializer
+
 from ..models import AIUsageLog, GenerationJob
 from ..receipts import job_credits_refunded, job_receipt
 
@@ -11,14 +13,14 @@ MAX_PROMPT = 2000
 QUALITIES = GenerationJob.Quality.choices
 
 
-class StoryRequestSerializer(serializers.Serializer):
+class StoryRequestSerializer(StrictRequestSerializer):
     premise = serializers.CharField(max_length=MAX_PREMISE, trim_whitespace=True)
     quality = serializers.ChoiceField(choices=QUALITIES, default="fast")
     project_id = serializers.CharField(max_length=64, required=False, allow_null=True)
     variation = serializers.IntegerField(min_value=0, max_value=1000, default=0)
 
 
-class ImageRequestSerializer(serializers.Serializer):
+class ImageRequestSerializer(StrictRequestSerializer):
     prompt = serializers.CharField(max_length=MAX_PROMPT, required=False, allow_blank=True, default="")
     quality = serializers.ChoiceField(choices=QUALITIES, default="fast")
     project_id = serializers.CharField(max_length=64, required=False, allow_null=True)
@@ -32,7 +34,7 @@ class ImageRequestSerializer(serializers.Serializer):
         return attrs
 
 
-class VideoRequestSerializer(serializers.Serializer):
+class VideoRequestSerializer(StrictRequestSerializer):
     project_id = serializers.CharField(max_length=64, required=False, allow_null=True)
     beat_id = serializers.CharField(max_length=64, required=False, allow_null=True)
     image_job_ids = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=12, default=list)

@@ -11,7 +11,6 @@ import io
 import json
 import random
 import subprocess  # noqa: S404 - the ffmpeg binary shipped by imageio-ffmpeg, fixed arguments
-import tempfile
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 from django.conf import settings
 from PIL import Image, ImageDraw, ImageFont
 
+from ..scratch import job_scratch_dir, kill_with_parent
 from .base import ImageResult, Provider, ProviderError, TextResult, VideoRequest, VideoResult
 
 GENRES = ["adventure", "mystery", "comedy", "drama", "fantasy", "science fiction", "fable", "romance"]
@@ -163,7 +163,7 @@ def encode_animatic(
     frames = max(2, round(seconds_per_beat * fps))
     fade = min(0.5, seconds_per_beat / 3)
     total = len(images) * seconds_per_beat - (len(images) - 1) * fade
-    with tempfile.TemporaryDirectory(prefix="modo-animatic-") as folder:
+    with job_scratch_dir(prefix="animatic-") as folder:
         inputs: list[str] = []
         filters: list[str] = []
         for i, data in enumerate(images):
@@ -208,7 +208,13 @@ def encode_animatic(
             "-y",
             str(output),
         ]
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # noqa: S603
+        process = subprocess.Popen(  # noqa: S603
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=kill_with_parent,  # noqa: PLW1509 - only a prctl, no locks taken
+        )
         reported = -1
         try:
             assert process.stdout is not None
@@ -223,6 +229,10 @@ def encode_animatic(
         except subprocess.TimeoutExpired:
             process.kill()
             raise ProviderError("local", "ffmpeg took too long", retryable=True) from None
+        except BaseException:  # an error in progress(), a soft time limit: ffmpeg stops too
+            process.kill()
+            process.wait()
+            raise
         if process.returncode != 0:
             error = (process.stderr.read() if process.stderr else "")[-300:]
             raise ProviderError("local", f"ffmpeg failed: {error}", retryable=False)

@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from core.validation import StrictRequestSerializer
+
 from ..models import Order
 from ..offer_names import offer_name
 
@@ -35,7 +37,7 @@ class CatalogueSerializer(serializers.Serializer):
     packs = PackSerializer(many=True)
 
 
-class CheckoutRequestSerializer(serializers.Serializer):
+class CheckoutRequestSerializer(StrictRequestSerializer):
     # Validated by the service (which knows the items on sale and the gateways configured);
     # typed here for the schema.
     item = serializers.CharField(help_text='"plan:<code>" or "pack:<code>".')

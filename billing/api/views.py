@@ -1,9 +1,7 @@
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from accounts.api.base import ORGANIZATION_HEADER, OrganizationAPIView
-from core.errors import ValidationFailed
 from core.openapi import error_responses
 
 from ..selectors import order_get_for_organization, pack_list_for_sale, plan_list_for_sale
@@ -43,9 +41,9 @@ class CheckoutView(OrganizationAPIView):
         },
     )
     def post(self, request):
-        body = request.data
-        if not isinstance(body, dict):
-            raise ValidationFailed(_("The body must be a JSON object."), fields={"body": [_("Expected an object.")]})
+        serializer = CheckoutRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        body = serializer.validated_data
         order = order_checkout(
             membership=self.membership,
             item=body.get("item"),

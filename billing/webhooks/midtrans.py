@@ -36,8 +36,16 @@ def _signing_gateway(payload: dict) -> str | None:
     return None
 
 
-def midtrans_notification_receive(*, body: bytes, headers: dict) -> WebhookAnswer:
-    reject = rejecter(gateway=GATEWAY, body=body, headers=headers, status_field="transaction_status")
+def _amount_to_check(order: Order, *, notified: str, confirmed: int | None):
+    """Both the notification's amount and the status API's must match the order: the one
+    that does not (the notification's first) is what order_status_apply refuses and flags."""
+    if confirmed is None or amount_idr_parse(notified) != order.amount:
+        return notified
+    return confirmed
+
+
+def midtrans_notification_receive(*, body: bytes, headers: dict, source: str) -> WebhookAnswer:
+    reject = rejecter(gateway=GATEWAY, body=body, headers=headers, source=source, status_field="transaction_status")
 
     try:
         payload = json.loads(body)
@@ -106,7 +114,7 @@ def midtrans_notification_receive(*, body: bytes, headers: dict) -> WebhookAnswe
             order_id=order.order_id,
             status=state.status,
             raw_status=state.raw_status,
-            amount=state.amount if state.amount is not None else payload["gross_amount"],
+            amount=_amount_to_check(order, notified=payload["gross_amount"], confirmed=state.amount),
             source=GATEWAY if signer == Order.Gateway.MIDTRANS else "dev",
         )
     except AmountMismatch as exc:

@@ -1,8 +1,21 @@
-"""What every webhook shares: storing the delivery, and the answer."""
+"""What every webhook shares: storing the delivery, and the answer.
 
+A webhook URL is public, so a rejected delivery (a wrong signature, a malformed body) may be
+anyone's: those are stored cut to WEBHOOK_REJECTED_BODY_BYTES, counted per gateway and
+source address, and past WEBHOOK_REJECTED_PER_WINDOW in WEBHOOK_REJECTED_WINDOW_SECONDS
+answered 429 without being stored. Beat deletes them after WEBHOOK_REJECTED_RETENTION_DAYS.
+"""
+
+import json
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from allauth.account.adapter import get_adapter
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.api import error_body
 from core.storable import storable
@@ -12,19 +25,23 @@ from ..models import Order, WebhookEvent
 
 MAX_STORED_BODY = 64 * 1024
 _SECRET_HEADERS = {"authorization", "cookie", "x-callback-token"}
+# A rejected delivery keeps this many headers, each cut to this many characters.
+_REJECTED_HEADERS = 30
+_REJECTED_HEADER_LENGTH = 200
 
 
 @dataclass
 class WebhookAnswer:
     status: int
     body: dict = field(default_factory=dict)
+    headers: dict = field(default_factory=dict)
 
 
-def headers_to_store(headers) -> dict:
+def headers_to_store(headers, *, limit: int | None = None, length: int = 500) -> dict:
     stored = {}
-    for name, value in headers.items():
+    for name, value in list(headers.items())[:limit]:
         lower = name.lower()
-        stored[lower] = "<present>" if lower in _SECRET_HEADERS else str(value)[:500]
+        stored[lower] = "<present>" if lower in _SECRET_HEADERS else str(value)[:length]
     return stored
 
 
@@ -40,12 +57,21 @@ def webhook_event_store(
     external_status: str = "",
 ) -> WebhookEvent:
     now = timezone.now()
+    rejected = verdict == WebhookEvent.Verdict.REJECTED
+    max_body = settings.WEBHOOK_REJECTED_BODY_BYTES if rejected else MAX_STORED_BODY
+    if not isinstance(payload, dict | list) or (rejected and len(json.dumps(payload, default=str)) > max_body):
+        payload = None  # a rejected payload too large to keep whole is in the cut body
+    stored_headers = (
+        headers_to_store(headers, limit=_REJECTED_HEADERS, length=_REJECTED_HEADER_LENGTH)
+        if rejected
+        else headers_to_store(headers)
+    )
     # Whatever arrived is stored, even what PostgreSQL refuses as it is (NUL, Infinity ...).
     return WebhookEvent.objects.create(
         gateway=gateway,
-        body=storable(body[:MAX_STORED_BODY].decode("utf-8", errors="replace")),
-        payload=storable(payload) if isinstance(payload, dict | list) else None,
-        headers=storable(headers_to_store(headers)),
+        body=storable(body[:max_body].decode("utf-8", errors="replace")),
+        payload=storable(payload) if payload is not None else None,
+        headers=storable(stored_headers),
         verdict=verdict,
         reason=storable(reason[:255]),
         order=order,
@@ -73,10 +99,49 @@ def accepted(event: WebhookEvent) -> WebhookAnswer:
     return WebhookAnswer(status=200, body={"received": True, "verdict": event.verdict})
 
 
-def rejecter(*, gateway: str, body: bytes, headers, status_field: str):
-    """A `reject(...)` for one delivery: stores it as rejected (with the gateway's status) and answers."""
+def delivery_source(request) -> str:
+    """The sender's address as allauth reads it (TRUSTED_PROXY_COUNT): rejections count per address."""
+    try:
+        return get_adapter(request).get_client_ip(request) or "unknown"
+    except PermissionDenied:  # behind an undeclared proxy: all such senders share one allowance
+        return "unknown"
+
+
+def rejection_counted(*, gateway: str, source: str) -> bool:
+    """Count one rejected delivery from `source`; False once it is past its allowance."""
+    window = settings.WEBHOOK_REJECTED_WINDOW_SECONDS
+    key = f"webhook-rejected:{gateway}:{source}"
+    cache.add(key, 0, timeout=window)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        count = 1
+    return count <= settings.WEBHOOK_REJECTED_PER_WINDOW
+
+
+def rejected_webhook_events_purge(*, now=None) -> int:
+    """Delete rejected deliveries older than WEBHOOK_REJECTED_RETENTION_DAYS; the number deleted."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.WEBHOOK_REJECTED_RETENTION_DAYS)
+    deleted, _details = WebhookEvent.objects.filter(
+        verdict=WebhookEvent.Verdict.REJECTED, received_at__lt=cutoff
+    ).delete()
+    return deleted
+
+
+def rejecter(*, gateway: str, body: bytes, headers, status_field: str, source: str):
+    """A `reject(...)` for one delivery: stores it as rejected (with the gateway's status) and
+    answers; past the source's allowance of rejections it answers 429 and stores nothing."""
 
     def reject(status: int, message: str, code: str, reason: str, payload=None, order=None) -> WebhookAnswer:
+        if not rejection_counted(gateway=gateway, source=source):
+            metrics.webhook_verdict(gateway=gateway, verdict="throttled")
+            window = settings.WEBHOOK_REJECTED_WINDOW_SECONDS
+            answer = rejected(
+                429, _("Too many rejected deliveries; try again later."), "RATE_LIMITED", retryAfter=window
+            )
+            answer.headers["Retry-After"] = str(window)
+            return answer
         webhook_event_store(
             gateway=gateway,
             body=body,

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from core.openapi import ErrorSerializer
 
 from .midtrans import midtrans_notification_receive
+from .receipt import delivery_source
 from .xendit import xendit_callback_receive
 
 _RECEIVED = inline_serializer(
@@ -22,6 +23,7 @@ _RESPONSES = {
     400: OpenApiResponse(ErrorSerializer, description="Not JSON, missing fields, bad or mismatched amount."),
     401: OpenApiResponse(ErrorSerializer, description="Signature or callback token wrong."),
     404: OpenApiResponse(ErrorSerializer, description="Unknown order."),
+    429: OpenApiResponse(ErrorSerializer, description="RATE_LIMITED: too many rejected deliveries from this address."),
 }
 
 
@@ -41,6 +43,9 @@ class _WebhookView(APIView):
     parser_classes = [_RawJSONParser]
     throttle_classes: list = []
 
+    def answer(self, answer) -> Response:
+        return Response(answer.body, status=answer.status, headers=answer.headers)
+
 
 class MidtransWebhookView(_WebhookView):
     @extend_schema(
@@ -51,8 +56,9 @@ class MidtransWebhookView(_WebhookView):
         auth=[],
     )
     def post(self, request):
-        answer = midtrans_notification_receive(body=request.body, headers=request.headers)
-        return Response(answer.body, status=answer.status)
+        return self.answer(
+            midtrans_notification_receive(body=request.body, headers=request.headers, source=delivery_source(request))
+        )
 
 
 class XenditWebhookView(_WebhookView):
@@ -65,5 +71,6 @@ class XenditWebhookView(_WebhookView):
         auth=[],
     )
     def post(self, request):
-        answer = xendit_callback_receive(body=request.body, headers=request.headers)
-        return Response(answer.body, status=answer.status)
+        return self.answer(
+            xendit_callback_receive(body=request.body, headers=request.headers, source=delivery_source(request))
+        )

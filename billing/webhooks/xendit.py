@@ -24,8 +24,8 @@ def xendit_token_valid(token: str | None) -> bool:
     return hmac.compare_digest(expected.encode(), token.encode())
 
 
-def xendit_callback_receive(*, body: bytes, headers) -> WebhookAnswer:
-    reject = rejecter(gateway=GATEWAY, body=body, headers=headers, status_field="status")
+def xendit_callback_receive(*, body: bytes, headers, source: str) -> WebhookAnswer:
+    reject = rejecter(gateway=GATEWAY, body=body, headers=headers, source=source, status_field="status")
 
     if not xendit_token_valid(headers.get("x-callback-token")):
         return reject(401, "Unauthorized", "UNAUTHORIZED", "missing or wrong x-callback-token")

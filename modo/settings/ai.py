@@ -164,6 +164,11 @@ AI_LOCAL_IMAGE_SIZE = env("AI_LOCAL_IMAGE_SIZE", default="768x432")
 CELERY_TASK_ROUTES["aigen.tasks.image_*"] = {"queue": "images"}
 CELERY_TASK_ROUTES["aigen.tasks.video_*"] = {"queue": "video"}
 CELERY_BEAT_SCHEDULE["aigen-sweep-stuck-jobs"] = {"task": "aigen.tasks.jobs_sweep_stuck", "schedule": 60}
+# Scratch folders of jobs (aigen.scratch): under this root (default: <system temp>/modo-jobs);
+# what a killed worker left behind is removed once older than AI_JOB_SCRATCH_MAX_AGE_HOURS.
+AI_JOB_SCRATCH_DIR = env("AI_JOB_SCRATCH_DIR", default="")
+AI_JOB_SCRATCH_MAX_AGE_HOURS = env.float("AI_JOB_SCRATCH_MAX_AGE_HOURS", default=24.0)
+CELERY_BEAT_SCHEDULE["aigen-purge-job-scratch"] = {"task": "aigen.tasks.job_scratch_purge", "schedule": 60 * 60}
 if CELERY_BROKER_URL != "filesystem://":
     # Redelivery after a worker died waits for this; keep it above the longest job.
     CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env.int("CELERY_VISIBILITY_TIMEOUT", default=60 * 60)

@@ -1,5 +1,13 @@
 """The REST API (Django REST framework) and its OpenAPI schema (drf-spectacular)."""
 
+from .env import env
+
+# The edge of /api/ (core.edge): a header longer than this answers 431 JSON. Header sizes the
+# web server allows must be larger, so that the application answers rather than the server.
+API_MAX_HEADER_LENGTH = env.int("API_MAX_HEADER_LENGTH", default=8192)
+# Bodies: Django's limit (2.5 MB by default); a larger declared body answers 413 JSON.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "core.authentication.SessionTokenAuthentication",
@@ -24,5 +32,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Request bodies refuse unknown fields (core.validation): the schema says so.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.validation.request_bodies_closed",
+    ],
     "ENUM_NAME_OVERRIDES": {"MembershipRoleEnum": "accounts.models.Membership.Role"},
 }

@@ -53,6 +53,17 @@ CELERY_BEAT_SCHEDULE["billing-expire-stale-orders"] = {
     "task": "billing.tasks.billing_expire_stale_orders",
     "schedule": 60 * 30,
 }
+# Webhook URLs are public: rejected deliveries (bad signature, malformed) are stored cut to
+# a few KB, at most WEBHOOK_REJECTED_PER_WINDOW per sender address and window (then 429),
+# and deleted by beat after WEBHOOK_REJECTED_RETENTION_DAYS.
+WEBHOOK_REJECTED_BODY_BYTES = env.int("WEBHOOK_REJECTED_BODY_BYTES", default=4096)
+WEBHOOK_REJECTED_PER_WINDOW = env.int("WEBHOOK_REJECTED_PER_WINDOW", default=30)
+WEBHOOK_REJECTED_WINDOW_SECONDS = env.int("WEBHOOK_REJECTED_WINDOW_SECONDS", default=600)
+WEBHOOK_REJECTED_RETENTION_DAYS = env.int("WEBHOOK_REJECTED_RETENTION_DAYS", default=30)
+CELERY_BEAT_SCHEDULE["billing-purge-rejected-webhooks"] = {
+    "task": "billing.tasks.billing_purge_rejected_webhooks",
+    "schedule": 60 * 60 * 6,
+}
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
     {"OrderStatusEnum": "billing.models.Order.Status", "OrderGatewayEnum": "billing.models.Order.Gateway"}
 )

@@ -8,6 +8,10 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Behind PgBouncer in transaction pooling (docker-compose.yml) a server connection is ours for
+# one transaction only: no server-side cursors (they outlive it) and no prepared statements.
+DATABASE_TRANSACTION_POOLING = env.bool("DATABASE_TRANSACTION_POOLING", default=False)
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_TRANSACTION_POOLING
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Prepared statements for the few statements written for server-side binding
     # (core.sql.bound_cursor: the credit charge and a story's success): PostgreSQL parses and
@@ -17,7 +21,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # and never prepares. Turn off behind a pooler in transaction mode that does not carry
     # prepared statements (PgBouncer before 1.21, or with max_prepared_statements = 0).
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
-        1 if env.bool("DATABASE_PREPARED_STATEMENTS", default=True) else None
+        1 if env.bool("DATABASE_PREPARED_STATEMENTS", default=not DATABASE_TRANSACTION_POOLING) else None
     )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default under concurrent requests (web threads and the worker): WAL lets

@@ -6,11 +6,18 @@ from .env import BASE_DIR, VAR_DIR, env
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "observability.logs.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "observability.logs.RequestIdFilter"},
+        "client_errors": {"()": "observability.logs.ClientErrorFilter"},
+    },
     # JSON or plain text as LOG_FORMAT says (observability section below).
     "formatters": {"console": {"()": "observability.logs.formatter_from_settings"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "console", "filters": ["request_id"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "console",
+            "filters": ["request_id", "client_errors"],
+        },
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {

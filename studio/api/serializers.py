@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from core.validation import StrictRequestSerializer
+
 from ..models import PREMISE_MAX, TEXT_MAX, TITLE_MAX, Asset, Beat, Project, Story
 
 
@@ -28,7 +30,7 @@ class BeatSerializer(serializers.ModelSerializer):
         fields = ["id", "order", "title", "description", "image", "animation", "updated_at"]
 
 
-class BeatUpdateSerializer(serializers.Serializer):
+class BeatUpdateSerializer(StrictRequestSerializer):
     title = serializers.CharField(max_length=TITLE_MAX, required=False)
     description = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
 
@@ -38,7 +40,7 @@ class BeatCreateSerializer(BeatUpdateSerializer):
     position = serializers.IntegerField(min_value=0, required=False, help_text="0-based; the end when absent")
 
 
-class BeatChooseSerializer(serializers.Serializer):
+class BeatChooseSerializer(StrictRequestSerializer):
     asset_id = serializers.UUIDField()
 
 
@@ -49,7 +51,7 @@ class BeatVariantsSerializer(serializers.Serializer):
     chosen_video_id = serializers.UUIDField(allow_null=True)
 
 
-class BeatReorderSerializer(serializers.Serializer):
+class BeatReorderSerializer(StrictRequestSerializer):
     beat_ids = serializers.ListField(child=serializers.UUIDField(), allow_empty=False, max_length=200)
 
 
@@ -111,7 +113,7 @@ class ProjectSerializer(serializers.ModelSerializer):
         return StorySerializer(stories[0]).data if stories else None
 
 
-class ProjectWriteSerializer(serializers.Serializer):
+class ProjectWriteSerializer(StrictRequestSerializer):
     title = serializers.CharField(max_length=TITLE_MAX)
     premise = serializers.CharField(max_length=PREMISE_MAX, required=False, allow_blank=True)
     genre = serializers.CharField(max_length=60, required=False, allow_blank=True)

@@ -61,8 +61,30 @@ def test_an_invitation_for_another_address_is_refused(client, organization, invi
     response = client.post(f"/invitations/{invitation.token}/")
 
     assert response.status_code == 403
-    assert "Sign in with that address" in response.content.decode()
+    assert "sent to another account" in response.content.decode()
     assert not Membership.objects.filter(user=someone_else, organization=organization).exists()
+
+
+def test_another_signed_in_user_sees_a_neutral_page_without_the_invitations_details(
+    client, owner, organization, invitation
+):
+    someone_else = UserFactory()
+    client.force_login(someone_else)
+
+    page = client.get(f"/invitations/{invitation.token}/").content.decode()
+
+    assert "sent to another account" in page
+    for detail in (organization.name, owner.email, invitation.email, "Accept invitation"):
+        assert detail not in page
+
+
+def test_the_neutral_page_switches_accounts_and_comes_back_to_the_invitation(client, invitation):
+    client.force_login(UserFactory())
+
+    response = client.post("/logout/", {"next": f"/invitations/{invitation.token}/"})
+
+    assert response.status_code == 302 and response["Location"] == f"/invitations/{invitation.token}/"
+    assert client.get("/api/me").status_code == 401
 
 
 def test_an_unknown_invitation_link_says_it_is_not_valid(client, outsider):

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from aigen.models import GenerationJob
+from aigen.scratch import job_scratch_orphans_purge
 from credits.models import CreditTransaction
 from modo.celery import app
 
@@ -32,8 +33,12 @@ def real_queue(settings):
     app.conf.task_always_eager = eager
 
 
-def test_a_video_job_survives_a_killed_worker_and_is_charged_once(owner_api, funded, paid, real_queue):
-    first = worker_start(**SLOW_VIDEO)
+def test_a_video_job_survives_a_killed_worker_and_is_charged_once(
+    owner_api, funded, paid, real_queue, settings, tmp_path
+):
+    settings.AI_JOB_SCRATCH_DIR = str(tmp_path / "scratch")
+    slow_video = {**SLOW_VIDEO, "AI_JOB_SCRATCH_DIR": settings.AI_JOB_SCRATCH_DIR}
+    first = worker_start(**slow_video)
     second = None
     try:
         response = owner_api.post(
@@ -47,7 +52,8 @@ def test_a_video_job_survives_a_killed_worker_and_is_charged_once(owner_api, fun
         # A starting worker gives back the unacknowledged messages older than the visibility
         # timeout (after that, only every ~100 s, kombu's default): start it once this one is.
         time.sleep(float(SLOW_VIDEO["CELERY_VISIBILITY_TIMEOUT"]) + 1)
-        second = worker_start(**SLOW_VIDEO)
+        left_behind = [folder.name for folder in (tmp_path / "scratch").iterdir()]
+        second = worker_start(**slow_video)
         job = wait_for(lambda: GenerationJob.objects.filter(pk=job_id, status="succeeded").first(), timeout=90)
     finally:
         worker_stop(first, kill=True)
@@ -58,3 +64,7 @@ def test_a_video_job_survives_a_killed_worker_and_is_charged_once(owner_api, fun
     charges = CreditTransaction.objects.filter(organization=funded, type="usage")
     assert charges.count() == 1 and not CreditTransaction.objects.filter(type="refund").exists()
     call_command("credits_audit")
+    # The killed worker's scratch folder stayed; the finished job's did not; the purge (beat,
+    # once a day old) removes what stayed.
+    assert [folder.name for folder in (tmp_path / "scratch").iterdir()] == left_behind and len(left_behind) == 1
+    assert job_scratch_orphans_purge(max_age_seconds=0) == 1

@@ -108,7 +108,9 @@ def test_unpaid_past_the_grace_period_it_expires_with_a_daily_reminder_and_credi
     assert Subscription.objects.get(pk=subscription.pk).status == "expired"
     assert not Order.objects.filter(purpose="renewal", status="pending").exists()  # withdrawn at expiry
     assert me["credits"]["total"] == 300  # bought credits stay spendable
-    assert organization_tier(organization).paid is False
+    # The plan is gone; only the daily rate falls back, to the entry plan's (DESIGN section 6).
+    tier = organization_tier(organization)
+    assert (tier.code, tier.daily_limit) == ("credits", 100)
 
 
 @pytest.mark.django_db

@@ -4,6 +4,8 @@ Checks: no 5xx, every status code and body the API answers is the one the schema
 Reproducible: a fixed seed, derandomized, no example database; bounded examples per operation.
 """
 
+import os
+import random
 import zlib
 
 import pytest
@@ -35,20 +37,28 @@ HOSTILE_STRINGS = [
     "ß" * 300,
 ]
 HUGE_INTEGERS = [0, -1, 2**31, 2**63, -(2**63) - 1, 10**30]
-CONFIG = schemathesis.Config.from_dict(
-    {
-        "seed": 20260101,
-        "generation": {
-            "deterministic": True,
-            "database": "none",
-            "dictionaries": {
-                "string": {"dictionary": "hostile", "probability": 0.2},
-                "integer": {"dictionary": "huge", "probability": 0.2},
+# A fixed seed (reproducible) and a random one (CONTRACT_RANDOM_SEED replays it; failures name it).
+FIXED_SEED = 20260101
+RANDOM_SEED = int(os.environ.get("CONTRACT_RANDOM_SEED") or random.randrange(2**32))  # noqa: S311
+
+
+def _config(seed: int, *, deterministic: bool):
+    return schemathesis.Config.from_dict(
+        {
+            "seed": seed,
+            "generation": {
+                "deterministic": deterministic,
+                "database": "none",
+                "dictionaries": {
+                    "string": {"dictionary": "hostile", "probability": 0.2},
+                    "integer": {"dictionary": "huge", "probability": 0.2},
+                },
             },
-        },
-        "dictionaries": {"hostile": {"values": HOSTILE_STRINGS}, "huge": {"values": HUGE_INTEGERS}},
-    }
-)
+            "dictionaries": {"hostile": {"values": HOSTILE_STRINGS}, "huge": {"values": HUGE_INTEGERS}},
+        }
+    )
+
+
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -60,7 +70,12 @@ CHECKS = [
 # Transactional: each request commits, so tasks queued on commit run (eager) as in production.
 pytestmark = pytest.mark.django_db(transaction=True)
 
-schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", WSGIHandler(), config=CONFIG)
+schema = schemathesis.openapi.from_wsgi(
+    "/api/schema/?format=json", WSGIHandler(), config=_config(FIXED_SEED, deterministic=True)
+)
+random_schema = schemathesis.openapi.from_wsgi(
+    "/api/schema/?format=json", WSGIHandler(), config=_config(RANDOM_SEED, deterministic=False)
+)
 
 
 def _fingerprint(case) -> int:
@@ -105,3 +120,17 @@ def test_the_api_answers_as_its_schema_says(case, contract_account):
     response = case.call(headers=contract_account.headers)
 
     case.validate_response(response, checks=CHECKS)
+
+
+@random_schema.parametrize()
+@settings(max_examples=20, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+def test_the_api_answers_as_its_schema_says_random_seed(case, contract_account):
+    _aim(case, contract_account)
+
+    response = case.call(headers=contract_account.headers)
+
+    try:
+        case.validate_response(response, checks=CHECKS)
+    except Exception as failure:
+        failure.add_note(f"Random seed {RANDOM_SEED}: CONTRACT_RANDOM_SEED={RANDOM_SEED} replays it.")
+        raise

@@ -15,9 +15,10 @@ SAME_IN_BOTH = {
     "MODO", "Midtrans", "Xendit", "Google", "Email", "Pro", "Premium", "Rp", "AI", "Bahasa Indonesia",
     "English", "Beat", "Beats", "beat", "OK", "Dev", "Admin", "Owner", "Studio", "Logline", "TOTP", "ID", "Status",
     "/", "—", "·", "×", "→", "←", "©", "Premis", "Video", "Genre", "Item", "Drama", "drama", "premium", "Menu",
+    "Film", "Total",
 }  # fmt: skip
 READ_ATTRIBUTES = ("aria-label", "placeholder", "title", "alt")
-CODE = re.compile(r"[A-Z0-9][A-Z0-9-]+")  # order ids and such: identifiers, not words
+CODE = re.compile(r"[A-Z0-9][A-Z0-9/-]+")  # order and invoice numbers: identifiers, not words
 
 
 class VisibleText(HTMLParser):

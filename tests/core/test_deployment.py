@@ -1,0 +1,42 @@
+"""The deployment's settings as docker-compose.yml sets them (the whole wiring is proven by
+`make smoke`, scripts/smoke.py)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+PRODUCTION = {
+    "DJANGO_SETTINGS_MODULE": "modo.settings.production",
+    "SECRET_KEY": "x" * 60,
+    "DATABASE_URL": "postgres://modo:modo@pgbouncer:5432/modo",
+    "REDIS_URL": "redis://redis:6379/0",
+    "PATH": "/usr/bin:/bin",
+}
+READ_DATABASE = (
+    "import django, json; django.setup(); from django.conf import settings; "
+    "db = settings.DATABASES['default']; "
+    "print(json.dumps([db['DISABLE_SERVER_SIDE_CURSORS'], db['OPTIONS'].get('prepare_threshold')]))"
+)
+
+
+def _database_settings(**env: str) -> list:
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", READ_DATABASE],
+        cwd=ROOT,
+        env={**PRODUCTION, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_behind_pgbouncer_in_transaction_pooling_there_are_no_server_side_cursors_nor_prepared_statements():
+    assert _database_settings(DATABASE_TRANSACTION_POOLING="true") == [True, None]
+
+
+def test_straight_to_postgresql_both_stay_on():
+    assert _database_settings() == [False, 1]
