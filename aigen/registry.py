@@ -53,8 +53,8 @@ def provider_build(key: str) -> Provider:
     return provider
 
 
-def provider_chain(key: str) -> list[Provider]:
-    """The providers to try for `key`, first choice first; never empty."""
+def chain_entries(key: str) -> list[str]:
+    """The AI_MODELS entries to try for `key`, first choice first; never empty."""
     seen: list[str] = []
     pending = [key]
     while pending:
@@ -63,7 +63,21 @@ def provider_chain(key: str) -> list[Provider]:
             continue
         seen.append(current)
         pending.extend(model_entry(current).get("fallback", []))
-    chain = [provider_build(k) for k in seen if provider_configured(model_entry(k)["provider"])]
-    if not chain:
-        chain = [provider_build(LOCAL_FALLBACK[key.split(":", 1)[0]])]
-    return chain
+    chain = [k for k in seen if provider_configured(model_entry(k)["provider"])]
+    return chain or [LOCAL_FALLBACK[key.split(":", 1)[0]]]
+
+
+def provider_chain(key: str) -> list[Provider]:
+    """The providers to try for `key`, first choice first; never empty."""
+    return [provider_build(entry) for entry in chain_entries(key)]
+
+
+def job_deadline_seconds(kind: str, quality: str) -> int:
+    """How long a job may stay open before the sweeper fails and refunds it: the longest its
+    provider chain may legitimately take (each provider's timeout, with its retries, for every
+    task attempt), and never less than AI_JOB_DEADLINE_SECONDS[kind]."""
+    entry = {"story": "text", "image": "image", "video": "video"}[kind] + f":{quality}"
+    retries = settings.AI_PROVIDER_MAX_RETRIES + 1
+    chain_seconds = sum(float(model_entry(key).get("timeout", 60)) * retries for key in chain_entries(entry))
+    attempts = 1 if kind == "story" else settings.AI_TASK_MAX_ATTEMPTS
+    return max(settings.AI_JOB_DEADLINE_SECONDS[kind], int(chain_seconds * attempts) + 60)

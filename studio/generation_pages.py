@@ -6,9 +6,10 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from aigen import services as aigen_services
 from aigen.ratelimit import ai_rate_limit_take
 from aigen.registry import model_entry
+from aigen.services.media import image_job_queue, video_job_queue
+from aigen.services.story import story_job_queue
 from core.errors import ApplicationError, OrganizationSuspended, ValidationFailed
 
 from .generation import target_for_generation
@@ -42,7 +43,7 @@ def generate_from_page(request: HttpRequest, project: Project, action: str) -> N
             raise ValidationFailed(_("Generate the beat images first: the video is made from them."))
         ai_rate_limit_take(request=request, organization=organization)
         if action == "generate-story":
-            aigen_services.story_generate(
+            story_job_queue(
                 organization=organization,
                 user=request.user,
                 premise=project.premise,
@@ -50,14 +51,14 @@ def generate_from_page(request: HttpRequest, project: Project, action: str) -> N
                 variation=_int(request.POST.get("variation")),
                 target=target,
             )
-            messages.success(request, _("Your story is ready. Edit any beat, then illustrate it."))
+            messages.success(request, _("Your story is being written: it appears here beat by beat."))
         elif action == "generate-image":
-            aigen_services.image_job_queue(
+            image_job_queue(
                 organization=organization, user=request.user, prompt=target.text, quality=quality, target=target
             )
             messages.success(request, _("Image queued. It appears here when it is ready."))
         else:
-            aigen_services.video_job_queue(
+            video_job_queue(
                 organization=organization,
                 user=request.user,
                 quality=quality,

@@ -81,6 +81,11 @@ class JobQueuedSerializer(serializers.Serializer):
     remainingCredits = serializers.IntegerField()  # noqa: N815
 
 
+class JobPartialSerializer(serializers.Serializer):
+    text = serializers.CharField(help_text="The story's text as written so far (JSON, incomplete).")
+    beats = StoryBeatSerializer(many=True, help_text="The beats complete so far.")
+
+
 class JobSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     kind = serializers.CharField(help_text="story | image | video")
@@ -91,5 +96,6 @@ class JobSerializer(serializers.Serializer):
     error = serializers.CharField(allow_blank=True)
     creditsUsed = serializers.IntegerField(source="credits_used")  # noqa: N815
     refunded = serializers.BooleanField()
+    partial = JobPartialSerializer(read_only=True, allow_null=True, default=None)
     created_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)

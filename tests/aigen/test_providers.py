@@ -8,7 +8,7 @@ from aigen.providers.base import ProviderError
 from aigen.registry import provider_build
 from aigen.story import STORY_SCHEMA, story_parse
 
-from .stubs import STORY, Reply, StubServer, png_bytes, success_body
+from .stubs import STORY, Reply, StubServer, png_bytes, stream_reply, success_body
 
 # (AI_MODELS entry, provider key, wire format, what it does, base-url suffix)
 ADAPTERS = [
@@ -43,6 +43,14 @@ def call(instance, what):
     return instance.image(prompt="A kite")
 
 
+def answer(wire: str) -> Reply:
+    """A successful answer: streamed for text (every text adapter streams), whole for images."""
+    if wire in ("gemini", "openai", "anthropic"):
+        return stream_reply(wire)
+    body, kind = success_body(wire)
+    return Reply(body=body, content_type=kind)
+
+
 def check_success(result, what):
     if what == "story":
         assert story_parse(result.text)["title"] == STORY["title"]
@@ -52,8 +60,7 @@ def check_success(result, what):
 
 @pytest.mark.parametrize(("entry", "provider", "wire", "what", "suffix"), ADAPTERS, ids=IDS)
 def test_the_adapter_returns_the_providers_answer(settings, stub, entry, provider, wire, what, suffix):
-    body, kind = success_body(wire)
-    stub.script = [Reply(body=body, content_type=kind)]
+    stub.script = [answer(wire)]
 
     result = call(adapter(settings, stub, entry, provider, suffix), what)
 
@@ -64,8 +71,7 @@ def test_the_adapter_returns_the_providers_answer(settings, stub, entry, provide
 
 @pytest.mark.parametrize(("entry", "provider", "wire", "what", "suffix"), ADAPTERS, ids=IDS)
 def test_the_adapter_retries_a_429_then_succeeds(settings, stub, entry, provider, wire, what, suffix):
-    body, kind = success_body(wire)
-    stub.script = [Reply(status=429, body=b'{"error": {"message": "slow down"}}'), Reply(body=body, content_type=kind)]
+    stub.script = [Reply(status=429, body=b'{"error": {"message": "slow down"}}'), answer(wire)]
 
     result = call(adapter(settings, stub, entry, provider, suffix), what)
 
@@ -88,8 +94,8 @@ def test_a_500_fails_with_a_retryable_provider_error_after_bounded_retries(
 
 @pytest.mark.parametrize(("entry", "provider", "wire", "what", "suffix"), ADAPTERS, ids=IDS)
 def test_a_timeout_fails_with_a_retryable_provider_error(settings, stub, entry, provider, wire, what, suffix):
-    body, kind = success_body(wire)
-    stub.script = [Reply(body=body, content_type=kind, delay=1.5)]
+    stub.script = [answer(wire)]
+    stub.script[0].delay = 1.5
 
     with pytest.raises(ProviderError) as failure:
         call(adapter(settings, stub, entry, provider, suffix, timeout=0.3, retries=0), what)
