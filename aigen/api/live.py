@@ -91,7 +91,7 @@ async def job_events(request, job_id):
     replays from the start). Ends after the job's `done`/`failed`, or after AI_SSE_MAX_SECONDS
     (the browser reconnects with the last id it saw)."""
     access = await sync_to_async(_events_access)(request, job_id=job_id)
-    if access.status_code != 200:
+    if access.status_code != 200 or request.method != "GET":  # an error, OPTIONS or a 405
         return access
     job = access.data
     after = events.event_id_valid(request.headers.get("Last-Event-ID"))

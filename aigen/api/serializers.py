@@ -99,3 +99,12 @@ class JobSerializer(serializers.Serializer):
     partial = JobPartialSerializer(read_only=True, allow_null=True, default=None)
     created_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
+
+
+class JobEventSerializer(serializers.Serializer):
+    """One Server-Sent Event of GET /api/ai/jobs/{id}/events (`data` is JSON text)."""
+
+    id = serializers.CharField(required=False)
+    event = serializers.ChoiceField(choices=["delta", "beat", "progress", "reset", "done", "failed"], required=False)
+    data = serializers.CharField(required=False)
+    retry = serializers.IntegerField(required=False)

@@ -24,6 +24,7 @@ from ..services.media import image_job_queue, video_job_queue
 from ..services.story import story_job_queue
 from .serializers import (
     ImageRequestSerializer,
+    JobEventSerializer,
     JobQueuedSerializer,
     JobSerializer,
     StoryRequestSerializer,
@@ -277,7 +278,7 @@ class JobEventsAccessView(OrganizationAPIView):
             ORGANIZATION_HEADER,
             OpenApiParameter("Last-Event-ID", OpenApiTypes.STR, OpenApiParameter.HEADER),
         ],
-        responses={(200, "text/event-stream"): OpenApiTypes.STR, **error_responses(404)},
+        responses={(200, "text/event-stream"): JobEventSerializer, **error_responses(404)},
     )
     def get(self, request, job_id):
         job = generation_job_get_for_organization(organization=self.organization, job_id=job_id)
