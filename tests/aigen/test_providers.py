@@ -113,3 +113,62 @@ def test_a_malformed_body_fails_without_retrying(settings, stub, entry, provider
 
     assert failure.value.provider == provider and not failure.value.retryable
     assert len(stub.requests) == 1
+
+
+# --- Streaming: every text adapter, the provider's wire format piece by piece -------------
+
+TEXT_ADAPTERS = [a for a in ADAPTERS if a[3] == "story"]
+TEXT_IDS = [a[2] for a in TEXT_ADAPTERS]
+
+
+@pytest.mark.parametrize(("entry", "provider", "wire", "what", "suffix"), TEXT_ADAPTERS, ids=TEXT_IDS)
+def test_the_text_arrives_in_pieces_with_the_final_usage(settings, stub, entry, provider, wire, what, suffix):
+    stub.script = [stream_reply(wire, pieces=5)]
+
+    chunks = list(
+        adapter(settings, stub, entry, provider, suffix).story_stream(
+            system="Write.", prompt="Premise:\nA kite", schema=STORY_SCHEMA
+        )
+    )
+
+    texts = [chunk.text for chunk in chunks if chunk.text]
+    assert len(texts) == 5 and story_parse("".join(texts))["title"] == STORY["title"]
+    assert (chunks[-1].tokens_in, chunks[-1].tokens_out) == (11, 22)
+
+
+@pytest.mark.parametrize(("entry", "provider", "wire", "what", "suffix"), TEXT_ADAPTERS, ids=TEXT_IDS)
+def test_a_stream_cut_off_half_way_raises_after_its_text_without_retrying(
+    settings, stub, entry, provider, wire, what, suffix
+):
+    stub.script = [stream_reply(wire, pieces=6, cut=True)]
+    received = []
+
+    with pytest.raises(ProviderError) as failure:
+        for chunk in adapter(settings, stub, entry, provider, suffix).story_stream(
+            system="Write.", prompt="Premise:\nA kite", schema=STORY_SCHEMA
+        ):
+            received.append(chunk.text)
+
+    assert "".join(received) and "stopped before it was complete" in failure.value.message
+    assert len(stub.requests) == 1  # text had reached the user: no second story
+
+
+@pytest.mark.parametrize(("entry", "provider", "wire", "what", "suffix"), TEXT_ADAPTERS, ids=TEXT_IDS)
+def test_a_cut_off_story_fails_its_job_refunds_once_and_saves_nothing(
+    settings, stub, owner_api, funded, paid, entry, provider, wire, what, suffix
+):
+    from aigen.models import GenerationJob
+    from credits.models import CreditTransaction
+
+    adapter(settings, stub, entry, provider, suffix)
+    settings.AI_MODELS = {**settings.AI_MODELS, "text:fast": {**settings.AI_MODELS[entry], "fallback": ["text:local"]}}
+    stub.script = [stream_reply(wire, pieces=6, cut=True)]
+
+    response = owner_api.post("/api/ai/generate-story", {"premise": "A kite"}, format="json")
+
+    assert response.status_code == 502 and response.json()["code"] == "GENERATION_FAILED"
+    assert response.json()["remainingCredits"] == 1000
+    job = GenerationJob.objects.get()
+    assert job.status == "failed" and job.refunded and job.result is None and not job.output_file
+    assert CreditTransaction.objects.filter(type="refund").count() == 1
+    assert job.provider == provider  # the local fallback did not write a story after the cut
