@@ -109,7 +109,9 @@ def project_page(request: HttpRequest, project_id) -> HttpResponse:
 
 def _jobs_context(organization, project) -> dict:
     jobs = generation_job_list_for_project(organization=organization, project_id=project.id)
-    return {"jobs": jobs, "jobs_active": any(not job.is_finished for job in jobs)}
+    # The newest story still being written: the page shows it growing (static/js/story-stream.js).
+    live_story = next((job for job in jobs if job.kind == "story" and not job.is_finished), None)
+    return {"jobs": jobs, "jobs_active": any(not job.is_finished for job in jobs), "live_story": live_story}
 
 
 @login_required

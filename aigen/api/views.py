@@ -5,6 +5,7 @@ replay answers here and counts against nothing) -> rate limit -> trial slot -> c
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 
 from accounts.api.base import ORGANIZATION_HEADER, OrganizationAPIView
@@ -264,9 +265,22 @@ class JobCancelView(OrganizationAPIView):
         return Response(job_body(job))
 
 
+class _AnyAccepted(BaseContentNegotiation):
+    """An EventSource asks for text/event-stream: the access check answers JSON whatever it
+    asked for (its errors are JSON, like every API error)."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class JobEventsAccessView(OrganizationAPIView):
     """The synchronous part of the events stream: who may read it (404 for another
     organization's job) and where the job stands. aigen.api.live streams the rest."""
+
+    content_negotiation_class = _AnyAccepted
 
     @extend_schema(
         operation_id="ai_job_events",

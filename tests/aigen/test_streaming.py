@@ -200,3 +200,12 @@ def test_a_malformed_last_event_id_replays_from_the_start(client):
 
     assert stream.status_code == 200
     assert events[0][1] == "delta" and events[-1][1] == "done"
+
+
+def test_an_event_source_asking_for_text_event_stream_is_served(client):
+    job_id = queue_story(client)
+
+    with client.stream("GET", f"/api/ai/jobs/{job_id}/events", headers={"Accept": "text/event-stream"}) as stream:
+        events = list(sse_events(stream))
+
+    assert stream.status_code == 200 and events[-1][1] == "done"
