@@ -24,6 +24,8 @@ from django.conf import settings
 from django.core.cache import cache
 
 TERMINAL = ("done", "failed")
+# One blocking read waits at most this long (the callers loop): well inside the socket's timeout.
+BLOCK_SECONDS = 5.0
 _REDIS_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
 _CACHE_ID = re.compile(r"^\d{1,9}$")
 
@@ -74,7 +76,9 @@ def _async_redis():
     loop = asyncio.get_running_loop()
     client = _async_clients.get(loop)
     if client is None:
-        client = redis.asyncio.Redis.from_url(settings.REDIS_URL, decode_responses=True)
+        client = redis.asyncio.Redis.from_url(
+            settings.REDIS_URL, decode_responses=True, socket_timeout=BLOCK_SECONDS + 10, socket_connect_timeout=5
+        )
         _async_clients[loop] = client
     return client
 
@@ -133,11 +137,11 @@ def _cache_events(job_id, after: str | None) -> list[JobEvent]:
 
 
 async def events_wait(job_id, after: str | None, timeout: float) -> list[JobEvent]:
-    """The events after `after`, waiting up to `timeout` seconds for the first (else [])."""
+    """The events after `after`, waiting up to `timeout` seconds (at most BLOCK_SECONDS) for
+    the first; [] if none came."""
     if settings.REDIS_URL:
-        answer = await _async_redis().xread(
-            {_stream_key(job_id): after or "0-0"}, count=500, block=max(1, int(timeout * 1000))
-        )
+        block = max(1, int(min(timeout, BLOCK_SECONDS) * 1000))
+        answer = await _async_redis().xread({_stream_key(job_id): after or "0-0"}, count=500, block=block)
         return _decoded(answer[0][1]) if answer else []
     deadline = time.monotonic() + timeout
     read = sync_to_async(_cache_events, thread_sensitive=False)

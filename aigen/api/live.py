@@ -7,13 +7,16 @@ or a worker process. Authentication, validation, counting and charging stay in t
 """
 
 import json
+import logging
 import time
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import connections
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
+from redis.exceptions import RedisError
 from rest_framework.renderers import JSONRenderer
 
 from core.api import error_body
@@ -21,8 +24,34 @@ from core.api import error_body
 from .. import events
 from .views import GenerateStoryView, JobEventsAccessView
 
-_story = GenerateStoryView.as_view()
-_events_access = JobEventsAccessView.as_view()
+logger = logging.getLogger(__name__)
+_story_view = GenerateStoryView.as_view()
+_events_access_view = JobEventsAccessView.as_view()
+
+
+def _release_database() -> None:
+    """Give this thread's database connections back now (to the pool, or closed), not when the
+    request ends: a waiting request or an open stream holds no connection. (Not inside a
+    transaction: a test's own.)"""
+    for connection in connections.all(initialized_only=True):
+        if not connection.in_atomic_block:
+            connection.close()
+
+
+def _story(request):
+    try:
+        return _story_view(request)
+    finally:
+        _release_database()
+
+
+def _events_access(request, job_id):
+    try:
+        return _events_access_view(request, job_id=job_id)
+    finally:
+        _release_database()
+
+
 # The headers of the queued answer that the final one keeps (rate limit, idempotency replay).
 KEPT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "Idempotent-Replayed", "X-Request-ID")
 
@@ -58,7 +87,11 @@ async def generate_story(request):
     if response.status_code != 202 or wait <= 0:
         return response
     queued = response.data
-    outcome = await events.outcome_wait(queued["job_id"], wait)
+    try:
+        outcome = await events.outcome_wait(queued["job_id"], wait)
+    except (RedisError, OSError):
+        logger.warning("waiting for job %s failed; answering 202", queued["job_id"], exc_info=True)
+        outcome = None  # the job goes on; the client follows Location
     if outcome is None:
         return response
     if outcome.event == "done":
@@ -116,7 +149,11 @@ async def job_events(request, job_id):
             left = deadline - time.monotonic()
             if left <= 0:
                 return
-            found = await events.events_wait(job["id"], last, min(settings.AI_SSE_KEEPALIVE_SECONDS, left))
+            try:
+                found = await events.events_wait(job["id"], last, min(settings.AI_SSE_KEEPALIVE_SECONDS, left))
+            except (RedisError, OSError):
+                logger.warning("reading job %s's events failed; the client reconnects", job["id"], exc_info=True)
+                return  # EventSource reconnects with the last id it saw
             if not found:
                 yield ": keep-alive\n\n"
 
