@@ -12,6 +12,7 @@ import time
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
 from django.db import connections
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
@@ -29,10 +30,13 @@ _story_view = GenerateStoryView.as_view()
 _events_access_view = JobEventsAccessView.as_view()
 
 
-def _release_database() -> None:
-    """Give this thread's database connections back now (to the pool, or closed), not when the
-    request ends: a waiting request or an open stream holds no connection. (Not inside a
-    transaction: a test's own.)"""
+def _release_database(request) -> None:
+    """Under ASGI, give this request's database connections back now (to the pool, or closed),
+    not when the request ends: a waiting request or an open stream holds no connection. (Each
+    ASGI request has a thread of its own, so no later request could have reused them. Under
+    WSGI — runserver, the test client — Django's own handling stays.)"""
+    if not isinstance(request, ASGIRequest):
+        return
     for connection in connections.all(initialized_only=True):
         if not connection.in_atomic_block:
             connection.close()
@@ -42,14 +46,14 @@ def _story(request):
     try:
         return _story_view(request)
     finally:
-        _release_database()
+        _release_database(request)
 
 
 def _events_access(request, job_id):
     try:
         return _events_access_view(request, job_id=job_id)
     finally:
-        _release_database()
+        _release_database(request)
 
 
 # The headers of the queued answer that the final one keeps (rate limit, idempotency replay).

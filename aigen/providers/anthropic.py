@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import anthropic
 
-from .base import Provider, ProviderError, TextChunk, stream_cut_off
+from .base import Provider, ProviderError, TextChunk, client_cached, stream_cut_off
 
 
 def _translate(error: Exception) -> ProviderError:
@@ -30,11 +30,12 @@ class AnthropicProvider(Provider):
         """Messages streaming events: message_start (input tokens), content_block_delta
         (text_delta), message_delta (stop_reason, output tokens), message_stop; an `error`
         event mid-stream (overloaded_error) raises."""
-        client = anthropic.Anthropic(
-            api_key=self.config.api_key,
-            base_url=self.config.base_url or None,
-            timeout=self.config.timeout,
-            max_retries=0,
+        config = self.config
+        client = client_cached(
+            ("anthropic", config.api_key, config.base_url, config.timeout),
+            lambda: anthropic.Anthropic(
+                api_key=config.api_key, base_url=config.base_url or None, timeout=config.timeout, max_retries=0
+            ),
         )
 
         def open_stream() -> Iterator[TextChunk]:

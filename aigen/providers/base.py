@@ -5,6 +5,7 @@ as a ProviderError that names the provider and says whether trying again can hel
 """
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -156,6 +157,22 @@ class Provider:
                 logger.warning("%s failed (%s); retrying in %.2fs", self.name, error.message, delay)
                 time.sleep(delay)
                 attempt += 1
+
+
+_clients: dict[tuple, object] = {}
+_clients_lock = threading.Lock()
+
+
+def client_cached(key: tuple, make: Callable[[], T]) -> T:
+    """One SDK client per configuration per process, shared by the threads of a worker: making
+    one costs ~0.1 s of CPU (more than a story's own work), and their HTTP pools are thread-safe."""
+    client = _clients.get(key)
+    if client is None:
+        with _clients_lock:
+            client = _clients.get(key)
+            if client is None:
+                client = _clients[key] = make()
+    return client
 
 
 def stream_cut_off(provider: str) -> ProviderError:

@@ -7,14 +7,26 @@ import httpx
 from google import genai
 from google.genai import errors, types
 
-from .base import Provider, ProviderError, TextChunk, VideoRequest, VideoResult, retryable_status, stream_cut_off
+from .base import (
+    Provider,
+    ProviderError,
+    TextChunk,
+    VideoRequest,
+    VideoResult,
+    client_cached,
+    retryable_status,
+    stream_cut_off,
+)
 
 
-def _client(config, name: str) -> genai.Client:
+def _client(config, name: str, *, vertex: bool = False) -> genai.Client:
     options = {"timeout": int(config.timeout * 1000)}  # milliseconds
     if config.base_url:
         options["base_url"] = config.base_url
-    return genai.Client(api_key=config.api_key, http_options=types.HttpOptions(**options))
+    return client_cached(
+        ("genai", vertex, config.api_key, config.base_url, config.timeout),
+        lambda: genai.Client(vertexai=vertex, api_key=config.api_key, http_options=types.HttpOptions(**options)),
+    )
 
 
 # Why Gemini answers no text for a prompt or an answer it blocked (prompt_feedback.block_reason,
@@ -114,10 +126,7 @@ class VeoProvider(Provider):
     poll_seconds = 10.0
 
     def _client(self) -> genai.Client:
-        options = {"timeout": int(self.config.timeout * 1000)}
-        if self.config.base_url:
-            options["base_url"] = self.config.base_url
-        return genai.Client(vertexai=True, api_key=self.config.api_key, http_options=types.HttpOptions(**options))
+        return _client(self.config, self.name, vertex=True)
 
     def video(
         self,

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import openai
 
-from .base import ImageResult, Provider, ProviderError, TextChunk, stream_cut_off
+from .base import ImageResult, Provider, ProviderError, TextChunk, client_cached, stream_cut_off
 
 # gpt-image-1 answers 400 moderation_blocked; older models content_policy_violation.
 SAFETY_CODES = {"moderation_blocked", "content_policy_violation"}
@@ -34,11 +34,12 @@ class OpenAIProvider(Provider):
 
     def _client(self) -> openai.OpenAI:
         # Retries are ours (with_retries), the same for every provider.
-        return openai.OpenAI(
-            api_key=self.config.api_key,
-            base_url=self.config.base_url or None,
-            timeout=self.config.timeout,
-            max_retries=0,
+        config = self.config
+        return client_cached(
+            ("openai", config.api_key, config.base_url, config.timeout),
+            lambda: openai.OpenAI(
+                api_key=config.api_key, base_url=config.base_url or None, timeout=config.timeout, max_retries=0
+            ),
         )
 
     def story_stream(self, *, system: str, prompt: str, schema: dict) -> Iterator[TextChunk]:
