@@ -159,19 +159,17 @@ class Provider:
                 attempt += 1
 
 
-_clients: dict[tuple, object] = {}
-_clients_lock = threading.Lock()
+_clients = threading.local()
 
 
 def client_cached(key: tuple, make: Callable[[], T]) -> T:
-    """One SDK client per configuration per process, shared by the threads of a worker: making
-    one costs ~0.1 s of CPU (more than a story's own work), and their HTTP pools are thread-safe."""
-    client = _clients.get(key)
+    """One SDK client per configuration per thread, kept: making one costs ~0.1 s of CPU (more
+    than a story's own work). Per thread, not per process: one google-genai client streaming
+    in several threads at once failed now and then ("I/O operation on closed file")."""
+    cache = _clients.__dict__.setdefault("clients", {})
+    client = cache.get(key)
     if client is None:
-        with _clients_lock:
-            client = _clients.get(key)
-            if client is None:
-                client = _clients[key] = make()
+        client = cache[key] = make()
     return client
 
 
