@@ -24,4 +24,6 @@ RUN export SECRET_KEY=build-only DATABASE_URL=sqlite:////tmp/build.sqlite3 REDIS
 RUN mkdir -p /app/var/media && chown -R modo:modo /app/var
 USER modo
 EXPOSE 8000
-CMD ["gunicorn", "modo.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# The production server: gunicorn with uvicorn workers on the ASGI app, configured by gunicorn.conf.py
+# (WEB_WORKERS, WEB_TIMEOUT, WEB_GRACEFUL_TIMEOUT, ... from the environment).
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "modo.asgi:application"]

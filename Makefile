@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install messages browser run worker beat test smoke lint format migrate bench bench-load bench-analytics bench-embedded clean
+.PHONY: install messages browser run dev worker worker-io worker-encode beat test smoke lint format migrate bench bench-load bench-analytics bench-embedded clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,20 +33,40 @@ browser:
 migrate: messages
 	$(PY) manage.py migrate --noinput
 
-# Web server and a real Celery worker (with beat) on the filesystem broker: no servers, no keys.
+# The production web server (gunicorn.conf.py: uvicorn workers, ASGI) and real Celery workers
+# (with beat) on the filesystem broker: no servers, no keys. `make dev`: Django's autoreloading
+# server instead of gunicorn.
+WEB ?= $(VENV)/bin/gunicorn -c gunicorn.conf.py modo.asgi:application
 run: migrate
 	@mkdir -p var
 	@$(PY) manage.py seed_demo
-	@echo "MODO runs at http://$(HOST):$(PORT)/  (Ctrl-C stops the web server and the worker)"
-# On the way out the worker's main process alone is told to stop (a warm shutdown stops its
+	@echo "MODO runs at http://$(HOST):$(PORT)/  (Ctrl-C stops the web server and the workers)"
+# On the way out each worker's main process alone is told to stop (a warm shutdown stops its
 # pool and beat): signalling its pool children too can leave it hung on their queue lock.
+	@trap 'trap - INT TERM EXIT; kill $$worker $$io 2>/dev/null; wait $$worker $$io' INT TERM EXIT; \
+	$(VENV)/bin/celery -A modo worker -B -Q default,encode --concurrency 2 -n main@%h \
+		--schedule var/celerybeat-schedule --loglevel INFO --logfile var/worker.log & worker=$$!; \
+	$(VENV)/bin/celery -A modo worker -Q text,images,video --pool threads --concurrency 20 -n io@%h \
+		--loglevel INFO --logfile var/worker-io.log & io=$$!; \
+	WEB_BIND=$(HOST):$(PORT) WEB_WORKERS=$${WEB_WORKERS:-2} DEBUG=$${DEBUG:-true} $(WEB)
+
+dev: migrate
+	@mkdir -p var
+	@$(PY) manage.py seed_demo
 	@trap 'trap - INT TERM EXIT; kill $$worker 2>/dev/null; wait $$worker' INT TERM EXIT; \
-	$(VENV)/bin/celery -A modo worker -B -Q default,images,video --concurrency 2 \
+	$(VENV)/bin/celery -A modo worker -B -Q default,text,images,video,encode --pool threads --concurrency 8 \
 		--schedule var/celerybeat-schedule --loglevel INFO --logfile var/worker.log & worker=$$!; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# Production's worker kinds (docker-compose.yml): housekeeping, provider waits, ffmpeg encodes.
 worker: install
-	$(VENV)/bin/celery -A modo worker -Q default,images,video --loglevel INFO
+	$(VENV)/bin/celery -A modo worker -Q default --loglevel INFO
+
+worker-io: install
+	$(VENV)/bin/celery -A modo worker -Q text,images,video --pool threads --concurrency $${IO_CONCURRENCY:-100} -n io@%h --loglevel INFO
+
+worker-encode: install
+	$(VENV)/bin/celery -A modo worker -Q encode --concurrency $${ENCODE_CONCURRENCY:-$$(nproc)} -n encode@%h --loglevel INFO
 
 beat: install
 	$(VENV)/bin/celery -A modo beat --schedule var/celerybeat-schedule --loglevel INFO

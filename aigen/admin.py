@@ -4,8 +4,8 @@ from django.db import transaction
 from audit.models import StaffAction
 from audit.services import staff_action_record
 
-from . import services
 from .models import AIUsageLog, GenerationJob
+from .services.jobs import OPEN, generation_job_refund
 from .tasks import image_generate, video_generate
 
 
@@ -37,7 +37,7 @@ class GenerationJobAdmin(admin.ModelAdmin):
     def retry_jobs(self, request, queryset):
         """Queue the task again for open jobs (a lost message); failed jobs are refunded and final."""
         retried = 0
-        for job in queryset.filter(status__in=services.OPEN).exclude(kind=GenerationJob.Kind.STORY):
+        for job in queryset.filter(status__in=OPEN).exclude(kind=GenerationJob.Kind.STORY):
             with transaction.atomic():
                 staff_action_record(
                     actor=request.user,
@@ -59,7 +59,7 @@ class GenerationJobAdmin(admin.ModelAdmin):
         refunded = 0
         for job in queryset:
             with transaction.atomic():  # the refund and its audit row commit together
-                if services.generation_job_refund(job=job):
+                if generation_job_refund(job=job):
                     staff_action_record(
                         actor=request.user,
                         action=StaffAction.Action.JOB_REFUND,

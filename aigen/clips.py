@@ -24,12 +24,23 @@ from accounts.models import Organization, User
 from credits.models import CreditTransaction
 from credits.services.charge import credits_charge, credits_refund
 
-from . import prompts, services
+from . import prompts
 from .hooks import GenerationTarget
 from .models import GenerationJob
 from .providers.base import ProviderError, VideoRequest, output_usage
 from .providers.local import ffmpeg_binary
 from .registry import chain_first, model_entry, provider_chain
+from .services.jobs import (
+    generation_job_create,
+    generation_job_enqueue,
+    generation_job_fail,
+    generation_job_progress,
+    generation_job_start,
+    generation_job_succeed,
+    output_save,
+)
+from .services.media import video_job_queue
+from .services.usage import call_end, call_start, usage_insert, usage_rows
 
 logger = logging.getLogger(__name__)
 PER_CLIP_PROVIDERS = {"veo"}
@@ -46,11 +57,11 @@ def video_job_queue_per_beat(
     target: GenerationTarget | None = None,
 ) -> tuple[GenerationJob, int]:
     """Queue a video: a premium one on a per-clip provider (Veo) as one clip per beat, anything
-    else (the animatic) as one video of every beat (services.video_job_queue)."""
+    else (the animatic) as one video of every beat (video_job_queue)."""
     entry_key = f"video:{quality}"
     first = chain_first(entry_key)
     if first.name not in PER_CLIP_PROVIDERS:
-        return services.video_job_queue(
+        return video_job_queue(
             organization=organization,
             user=user,
             quality=quality,
@@ -62,7 +73,7 @@ def video_job_queue_per_beat(
     price = int(model_entry(entry_key)["credits"])
     beats = max(1, len(image_files), len(captions))
     with transaction.atomic():
-        job, remaining = services.generation_job_create(
+        job, remaining = generation_job_create(
             organization=organization,
             user=user,
             kind=GenerationJob.Kind.VIDEO,
@@ -91,7 +102,7 @@ def video_job_queue_per_beat(
         job.credits_used, job.clips = price * beats, clips
     from .tasks import video_generate
 
-    services.generation_job_enqueue(job, video_generate)
+    generation_job_enqueue(job, video_generate)
     return job, remaining
 
 
@@ -101,7 +112,7 @@ def _clip(index: int, charge_id, price: int) -> dict:
 
 def video_clips_execute(*, job_id: uuid.UUID) -> GenerationJob | None:
     """Make every clip of a per-beat video job that is not made yet (a Celery task calls this)."""
-    job = services.generation_job_start(job_id=job_id)
+    job = generation_job_start(job_id=job_id)
     if job is None:
         return None
     chain = [p for p in provider_chain(f"{job.kind}:{job.quality}") if p.name == job.provider]
@@ -114,25 +125,25 @@ def video_clips_execute(*, job_id: uuid.UUID) -> GenerationJob | None:
         if clip["status"] != "pending":
             continue  # made or refunded by an earlier attempt
         index = clip["index"]
-        call = services._call(provider)
+        call = call_start(provider)
         try:
             output = provider.video(
                 request=_clip_request(job, files[index] if index < len(files) else None, captions, index),
-                progress=lambda percent, i=index: services.generation_job_progress(
+                progress=lambda percent, i=index: generation_job_progress(
                     job_id=job.pk, progress=int((i + percent / 100) * 100 / len(job.clips))
                 ),
                 operation=clip["operation"],
                 save_operation=lambda name, c=clip: _clip_save(job, c, operation=name),
             )
         except ProviderError as error:
-            calls.append(services._call_end(call, error=error))
+            calls.append(call_end(call, error=error))
             _clip_fail(job, clip, error=str(error))
             continue
         call.images, call.video_seconds = output_usage(output)
-        calls.append(services._call_end(call))
-        path = services.output_save(job=job, data=output.data, extension=f"{index}.{output.extension}")
+        calls.append(call_end(call))
+        path = output_save(job=job, data=output.data, extension=f"{index}.{output.extension}")
         _clip_save(job, clip, status="succeeded", file=path)
-    usage = services._usage_rows(job=job, endpoint="generate-video", calls=calls, credits=0)
+    usage = usage_rows(job=job, endpoint="generate-video", calls=calls, credits=0)
     return _clips_finish(job, provider, usage)
 
 
@@ -167,10 +178,8 @@ def _clip_fail(job: GenerationJob, clip: dict, *, error: str) -> None:
 def _clips_finish(job: GenerationJob, provider, usage) -> GenerationJob:
     made = [clip for clip in job.clips if clip["status"] == "succeeded"]
     if not made:
-        services.generation_job_fail(
-            job_id=job.pk, error=_("No clip of the video could be made. You were not charged.")
-        )
-        services._usage_insert(usage)
+        generation_job_fail(job_id=job.pk, error=_("No clip of the video could be made. You were not charged."))
+        usage_insert(usage)
         job.refresh_from_db()
         return job
     joined = _clips_join(job, [clip["file"] for clip in made])
@@ -183,9 +192,7 @@ def _clips_finish(job: GenerationJob, provider, usage) -> GenerationJob:
         "failed_beats": [clip["index"] for clip in job.clips if clip["status"] != "succeeded"],
     }
     status = GenerationJob.Status.SUCCEEDED if len(made) == len(job.clips) else GenerationJob.Status.PARTIAL
-    services.generation_job_succeed(
-        job=job, result=result, output_file=joined, provider=provider, usage=usage, status=status
-    )
+    generation_job_succeed(job=job, result=result, output_file=joined, provider=provider, usage=usage, status=status)
     return job
 
 
@@ -212,4 +219,4 @@ def _clips_join(job: GenerationJob, files: list[str]) -> str:
         except (subprocess.SubprocessError, OSError) as error:
             logger.warning("ai.clips.join_failed", extra={"job_id": str(job.pk), "error": str(error)[:300]})
             return files[0]
-        return services.output_save(job=job, data=output.read_bytes(), extension="mp4")
+        return output_save(job=job, data=output.read_bytes(), extension="mp4")

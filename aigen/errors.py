@@ -1,5 +1,7 @@
 """aigen's application errors; core.api renders them as the JSON error shape."""
 
+from django.utils.translation import gettext
+
 from core.errors import ApplicationError
 
 
@@ -31,3 +33,13 @@ class QueueUnavailable(ApplicationError):
 
     status_code = 503
     code = "QUEUE_UNAVAILABLE"
+
+
+class JobFinished(ApplicationError):
+    """409: the job has already ended (succeeded, failed or canceled): nothing to cancel."""
+
+    status_code = 409
+    code = "JOB_FINISHED"
+
+    def __init__(self, message: str | None = None, **extra):
+        super().__init__(message or gettext("The job has already finished: there is nothing to cancel."), **extra)

@@ -137,3 +137,17 @@ def _serving_or_refuse(key: str) -> list[str]:
             _("This kind of generation is not available right now. Nothing was charged."), tier=key
         )
     return entries
+
+
+def job_deadline_seconds(kind: str, quality: str) -> int:
+    """How long a job may stay open before the sweeper fails and refunds it: the longest its
+    provider chain may legitimately take (each provider's timeout, with its retries, for every
+    task attempt), and never less than AI_JOB_DEADLINE_SECONDS[kind]."""
+    entry = {"story": "text", "image": "image", "video": "video"}[kind] + f":{quality}"
+    retries = settings.AI_PROVIDER_MAX_RETRIES + 1
+    chain_seconds = sum(
+        float(model_entry(key).get("timeout", 60)) * retries
+        for key in chain_entries_serving(entry) or chain_entries(entry)
+    )
+    attempts = 1 if kind == "story" else settings.AI_TASK_MAX_ATTEMPTS
+    return max(settings.AI_JOB_DEADLINE_SECONDS[kind], int(chain_seconds * attempts) + 60)

@@ -1,4 +1,9 @@
-"""Celery tasks: image jobs on `images`, video jobs on `video`, the stuck-job sweeper on beat.
+"""Celery tasks: stories on `text`, images on `images`, Veo videos on `video` (those three on
+I/O pools: threads waiting on providers), local animatics on `encode` (a pool sized to the
+cores: ffmpeg), the stuck-job sweeper on beat.
+
+Stories are not retried by the task: the adapter retries a provider that fails before it
+writes, the chain falls back, and a story whose stream breaks half-way fails and is refunded.
 
 Tasks take ids and own the retry policy: AI_TASK_MAX_ATTEMPTS attempts (3), waiting
 AI_TASK_BACKOFF_SECONDS (5 s) then twice as long each time; after the last attempt the job
@@ -12,19 +17,24 @@ import uuid
 from celery import shared_task
 from django.conf import settings
 
-from . import clips, services
+from . import clips
 from .models import GenerationJob
 from .providers.base import ProviderError
 from .scratch import job_scratch_orphans_purge
+from .services.jobs import JobCanceledError, generation_job_fail, generation_jobs_sweep_stuck
+from .services.media import generation_job_execute
+from .services.story import story_job_run
 
 logger = logging.getLogger(__name__)
 
 
 def _run(task, job_id: str) -> None:
     per_clip = GenerationJob.objects.filter(pk=job_id).exclude(clips=[]).exists()
-    execute = clips.video_clips_execute if per_clip else services.generation_job_execute
+    execute = clips.video_clips_execute if per_clip else generation_job_execute
     try:
         execute(job_id=uuid.UUID(job_id))
+    except JobCanceledError:
+        return  # the cancel failed and refunded it already
     except Exception as error:  # noqa: BLE001 - every failure is either retried or ends the job
         retryable = error.retryable if isinstance(error, ProviderError) else True
         attempts_left = task.request.retries + 1 < settings.AI_TASK_MAX_ATTEMPTS
@@ -33,7 +43,17 @@ def _run(task, job_id: str) -> None:
             logger.warning("job %s attempt %d failed (%s); retrying", job_id, task.request.retries + 1, error)
             raise task.retry(countdown=countdown, max_retries=settings.AI_TASK_MAX_ATTEMPTS - 1) from error
         logger.warning("job %s failed for good: %s", job_id, error)
-        services.generation_job_fail(job_id=uuid.UUID(job_id), error=str(error))
+        generation_job_fail(job_id=uuid.UUID(job_id), error=str(error))
+
+
+@shared_task(bind=True, name="aigen.tasks.story_generate", acks_late=True, reject_on_worker_lost=True)
+def story_generate(self, job_id: str, spec: dict) -> None:
+    redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+    try:
+        story_job_run(job_id=job_id, spec=spec, redelivered=redelivered)
+    except Exception as error:  # noqa: BLE001 - nothing unexpected leaves a story job open
+        logger.exception("story job %s failed", job_id)
+        generation_job_fail(job_id=uuid.UUID(job_id), error=str(error))
 
 
 @shared_task(bind=True, name="aigen.tasks.image_generate", acks_late=True, reject_on_worker_lost=True)
@@ -48,7 +68,7 @@ def video_generate(self, job_id: str) -> None:
 
 @shared_task(name="aigen.tasks.jobs_sweep_stuck")
 def jobs_sweep_stuck() -> int:
-    return services.generation_jobs_sweep_stuck()
+    return generation_jobs_sweep_stuck()
 
 
 @shared_task(name="aigen.tasks.job_scratch_purge")

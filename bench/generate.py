@@ -1,5 +1,6 @@
 """Benchmark (not a test): POST /api/ai/generate-story on the `local` provider, cache off,
-through gunicorn on PostgreSQL and Redis, beside a bare Django JSON view on the same server.
+through the production web server (gunicorn.conf.py: uvicorn workers, ASGI) and a `text`
+worker (threads pool), on PostgreSQL and Redis, beside a bare Django JSON view on the same server.
 
     .venv/bin/python bench/generate.py
     BENCH_SECONDS=5 BENCH_ROUNDS=3 BENCH_CONNECTIONS=1,16,64 .venv/bin/python bench/generate.py
@@ -7,11 +8,12 @@ through gunicorn on PostgreSQL and Redis, beside a bare Django JSON view on the 
 It drops, creates and migrates `modo_bench_ai` (BENCH_DATABASE_URL), makes one user per
 connection (each with their personal organization and 10,000,000 credits, on a paid plan),
 signs them in through allauth headless (app session tokens), starts gunicorn on this file's
-WSGI app and runs, per connection count, BENCH_ROUNDS rounds of BENCH_SECONDS of the bare
-view, of generate-story and of the reference view. Then it prints requests/s, p50/p99, the
-ratio (overall and per round), the pipeline's own time at 1 connection (latency minus the
-local provider's time), the database and Redis round trips of one generation, and audits the
-ledger. Exit 1 unless every response was correct and the audit is clean.
+ASGI app (with gunicorn.conf.py) and a Celery worker on `text`, and runs, per connection
+count, BENCH_ROUNDS rounds of BENCH_SECONDS of the bare view, of generate-story and of the
+reference view. Then it prints requests/s, p50/p99, the ratio (overall and per round), the
+pipeline's own time at 1 connection (latency minus the local provider's time), the database
+and Redis round trips of one generation, and audits the ledger. Exit 1 unless every
+response was correct and the audit is clean.
 
 The issue gives two figures of its own machine: a bare Django JSON view serves ~2,400
 requests/s and a view doing only a locked credit deduction through the ORM ~450. The
@@ -47,8 +49,8 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CONNECTIONS = [int(n) for n in os.environ.get("BENCH_CONNECTIONS", "1,16,64").split(",")]
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
-GUNICORN_WORKERS = os.environ.get("BENCH_GUNICORN_WORKERS", "4")
-GUNICORN_THREADS = os.environ.get("BENCH_GUNICORN_THREADS", "4")
+GUNICORN_WORKERS = os.environ.get("BENCH_GUNICORN_WORKERS", "2")
+TEXT_THREADS = os.environ.get("BENCH_TEXT_THREADS", "32")
 PASSWORD = "bench-password-2026-long"
 KINDS = ("bare", "story", "reference")  # the order of the cells in each round
 START_CREDITS = 10_000_000
@@ -60,6 +62,7 @@ SERVER_ENV = {
     "REDIS_URL": BENCH_REDIS,
     "CONN_MAX_AGE": "60",
     "AI_CACHE_ENABLED": "false",
+    "AI_LOCAL_STREAM_DELAY_SECONDS": "0",  # the instant provider
     "LOG_LEVEL": "ERROR",
     "MEDIA_ROOT": str(ROOT / "var" / "bench-media"),
     "GEMINI_API_KEY": "",
@@ -70,7 +73,7 @@ SERVER_ENV = {
 }
 
 
-# --- The server side: this module is also gunicorn's WSGI app ---------------------------
+# --- The server side: this module is also gunicorn's ASGI app ---------------------------
 
 
 def _server_app():
@@ -81,9 +84,9 @@ def _server_app():
     settings.ACCOUNT_RATE_LIMITS = False  # 64 sign-ins from one address in a second, at setup only
     django.setup()
 
-    from django.core.wsgi import get_wsgi_application
+    from django.core.asgi import get_asgi_application
 
-    return get_wsgi_application()
+    return get_asgi_application()
 
 
 def _bare(request):
@@ -352,6 +355,15 @@ def round_trips_of_one_generation(token: str) -> tuple[int, int, list[str]]:
     return len(statements), len(commands), statements + ["redis: " + " ".join(commands)]
 
 
+def text_worker_start(env: dict) -> subprocess.Popen:
+    """The `text` worker, as production runs it: a threads pool waiting on providers."""
+    return subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "celery", "-A", "modo", "worker", "-Q", "text", "--pool", "threads",
+         "--concurrency", TEXT_THREADS, "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
 def audit() -> tuple[bool, int, int]:
     from django.core.management import call_command
 
@@ -390,25 +402,11 @@ def main() -> int:
 
     env = {**os.environ, **SERVER_ENV, "BENCH_SERVER": "1", "PYTHONPATH": str(ROOT)}
     server = subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--workers",
-            GUNICORN_WORKERS,
-            "--worker-class",
-            "gthread",
-            "--threads",
-            GUNICORN_THREADS,
-            "--log-level",
-            "warning",
-            "bench.generate:application",
-        ],
-        env=env,
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "bench.generate:application"],
+        env={**env, "WEB_BIND": f"127.0.0.1:{PORT}", "WEB_WORKERS": GUNICORN_WORKERS, "WEB_LOG_LEVEL": "warning"},
         cwd=ROOT,
     )
+    worker = text_worker_start(env)
     try:
         wait_until_serving()
         tokens = [login(email) for email in emails]
@@ -419,18 +417,20 @@ def main() -> int:
                 results[(kind, connections)] = merged(cells[offset :: len(KINDS)])
             rounds = [cells[start : start + len(KINDS)] for start in range(0, len(cells), len(KINDS))]
             ratios[connections] = [story["rps"] / bare["rps"] for bare, story, _reference in rounds]
+        queries, redis_commands, detail = round_trips_of_one_generation(tokens[0])
     finally:
         server.terminate()
         server.wait(timeout=30)
+        worker.terminate()
+        worker.wait(timeout=60)
 
     reference_balances_restore(references)
     provider_ms = provider_time_ms()
-    queries, redis_commands, detail = round_trips_of_one_generation(tokens[0])
     clean, usage, succeeded = audit()
     story_ok_total = sum(r["ok"] for (kind, _c), r in results.items() if kind == "story") + 2  # + warm-up, counted
 
     print(
-        f"\ngunicorn gthread {GUNICORN_WORKERS} workers x {GUNICORN_THREADS} threads; "
+        f"\ngunicorn.conf.py: {GUNICORN_WORKERS} uvicorn workers; text worker: {TEXT_THREADS} threads; "
         f"{ROUNDS} rounds of bare, story and reference, {SECONDS:.0f} s per cell; {interpreter()}"
     )
     print(
@@ -463,7 +463,10 @@ def main() -> int:
     at_one = results[("story", 1)]["p50"] if 1 in CONNECTIONS else float("nan")
     print(f"\nlocal provider time per story (median): {provider_ms:.2f} ms")
     print(f"pipeline time at 1 connection: p50 {at_one:.2f} - {provider_ms:.2f} = {at_one - provider_ms:.2f} ms")
-    print(f"round trips of one generation: {queries} database statements, {redis_commands} Redis commands")
+    print(
+        f"round trips of one generation in the web process: {queries} database statements, {redis_commands} Redis "
+        "commands (the worker adds 1 statement, the job's success with its usage row, and 1 Redis pipeline)"
+    )
     print("   ", " ".join(detail[:-1]))
     print("   ", detail[-1])
     print(

@@ -52,6 +52,7 @@ from django.core.management import call_command  # noqa: E402
 
 from accounts.models import Membership  # noqa: E402
 from aigen import services  # noqa: E402
+from aigen.services.story import story_job_queue  # noqa: E402
 from aigen.models import AIUsageLog, GenerationJob  # noqa: E402
 from credits.hooks import register_paid_plan_check  # noqa: E402
 from credits.models import CreditTransaction  # noqa: E402
@@ -118,7 +119,7 @@ def stories(organization, user, count: int) -> list[float]:
     durations = []
     for n in range(count):
         started = time.perf_counter()
-        services.story_generate(organization=organization, user=user, premise=f"A kite number {n}", quality="fast")
+        story_job_queue(organization=organization, user=user, premise=f"A kite number {n}", quality="fast")
         durations.append((time.perf_counter() - started) * 1000)
     return durations
 

@@ -1,4 +1,5 @@
-"""The Celery app: queues `default`, `images` and `video`, late acks, beat schedule from settings."""
+"""The Celery app: queues `default`, `text`, `images`, `video` (I/O: provider waits) and `encode`
+(CPU: ffmpeg), late acks, beat schedule from settings."""
 
 import os
 
@@ -13,7 +14,8 @@ app = Celery("modo")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # One direct exchange per queue, routing key = queue name: workers scale per queue.
 app.conf.task_queues = [
-    Queue(name, Exchange(name, type="direct"), routing_key=name) for name in ("default", "images", "video")
+    Queue(name, Exchange(name, type="direct"), routing_key=name)
+    for name in ("default", "text", "images", "video", "encode")
 ]
 app.conf.task_default_exchange = "default"
 app.conf.task_default_routing_key = "default"

@@ -13,10 +13,11 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from aigen import services as aigen_services
 from aigen.admission import generation_admitted, generation_cost
 from aigen.clips import video_job_queue_per_beat
 from aigen.registry import model_entry
+from aigen.services.media import image_job_queue, video_beats
+from aigen.services.story import story_job_queue
 from core.errors import ApplicationError, OrganizationSuspended, ValidationFailed
 from credits.idempotency import idempotency_begin, idempotency_complete, idempotency_release
 
@@ -96,11 +97,11 @@ def _generate(request: HttpRequest, project: Project, action: str):
         raise ValidationFailed(_("Generate the beat images first: the video is made from them."))
     rewrite = action == "regenerate-beat-text"
     kind = "story" if rewrite else action.removeprefix("generate-")
-    beats = aigen_services.video_beats(target.image_files, target.captions) if kind in ("video", "animatic") else 1
+    beats = video_beats(target.image_files, target.captions) if kind in ("video", "animatic") else 1
     credits = generation_cost(kind=kind, quality="fast" if rewrite else quality, beats=beats)
     with generation_admitted(request=request, organization=organization, user=request.user, credits=credits):
         if action in ("generate-story", "regenerate-beat-text"):
-            outcome = aigen_services.story_generate(
+            outcome = story_job_queue(
                 organization=organization,
                 user=request.user,
                 # A beat's rewrite is a small story generation (priced as a fast story) focused on that
@@ -114,15 +115,16 @@ def _generate(request: HttpRequest, project: Project, action: str):
             )
             if rewrite and outcome.cached:  # a cache hit makes no job, so no hook applies it
                 services.beat_text_apply(beat=_beat(project, beat_id), story=outcome.data)
-            messages.success(
-                request,
-                _("The beat was rewritten.")
-                if rewrite
-                else _("Your story is ready. Edit any beat, then illustrate it."),
-            )
+            if not rewrite:
+                message = _("Your story is being written: it appears here beat by beat.")
+            elif outcome.cached:
+                message = _("The beat was rewritten.")
+            else:
+                message = _("The beat is being rewritten: it changes here when ready.")
+            messages.success(request, message)
             return outcome.job_id
         if action == "generate-image":
-            job, _remaining = aigen_services.image_job_queue(
+            job, _remaining = image_job_queue(
                 organization=organization, user=request.user, prompt=target.text, quality=quality, target=target
             )
             messages.success(request, _("Image queued. It appears here when it is ready."))

@@ -128,10 +128,13 @@ def _jobs_context(organization, project) -> dict:
     receipts = job_receipts(jobs)
     for job in jobs:
         job.receipt = receipts[job.pk]
+    # The newest story still being written: the page shows it growing (static/js/story-stream.js).
+    live_story = next((job for job in jobs if job.kind == "story" and not job.is_finished), None)
     return {
         "jobs": [(job, purposes[job.pk]) for job in jobs],
         "jobs_active": any(not job.is_finished for job in jobs),
         "animatic_jobs": [job for job in jobs if job.kind == "video" and not job.beat_ref and not job.is_finished],
+        "live_story": live_story,
     }
 
 

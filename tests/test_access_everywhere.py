@@ -56,6 +56,8 @@ API = [
     ("get", "/api/credits/", "own"),
     ("get", "/api/credits/transactions", "own"),
     ("get", "/api/ai/jobs/{job}", 404),
+    ("get", "/api/ai/jobs/{job}/events", 404),
+    ("post", "/api/ai/jobs/{job}/cancel", 404),
     ("post", "/api/ai/generate-image", 404),
     ("post", "/api/ai/generate-video", 404),
     ("post", "/api/ai/generate-story", 404),

@@ -110,6 +110,11 @@ class ReceiptSerializer(serializers.Serializer):
     usd_cost = serializers.DecimalField(max_digits=15, decimal_places=9, help_text="What the calls cost us, in USD.")
 
 
+class JobPartialSerializer(serializers.Serializer):
+    text = serializers.CharField(help_text="The story's text as written so far (JSON, incomplete).")
+    beats = StoryBeatSerializer(many=True, help_text="The beats complete so far.")
+
+
 class JobSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     kind = serializers.CharField(help_text="story | image | video")
@@ -122,6 +127,7 @@ class JobSerializer(serializers.Serializer):
     refunded = serializers.BooleanField()
     placeholder = serializers.BooleanField(help_text="Made by the offline placeholder provider, not a real one.")
     receipt = serializers.SerializerMethodField()
+    partial = JobPartialSerializer(read_only=True, allow_null=True, default=None)
     created_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
 
@@ -139,3 +145,12 @@ class JobSerializer(serializers.Serializer):
     @extend_schema_field(ReceiptSerializer)
     def get_receipt(self, job) -> dict:
         return job_receipt(job)
+
+
+class JobEventSerializer(serializers.Serializer):
+    """One Server-Sent Event of GET /api/ai/jobs/{id}/events (`data` is JSON text)."""
+
+    id = serializers.CharField(required=False)
+    event = serializers.ChoiceField(choices=["delta", "beat", "progress", "reset", "done", "failed"], required=False)
+    data = serializers.CharField(required=False)
+    retry = serializers.IntegerField(required=False)

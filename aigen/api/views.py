@@ -5,6 +5,7 @@ replay answers here and counts against nothing) -> rate limit -> trial slot -> c
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 
 from accounts.api.base import ORGANIZATION_HEADER, OrganizationAPIView
@@ -14,14 +15,18 @@ from core.openapi import TRIAL_LIMIT, error_responses
 from credits.api.idempotency import idempotent
 from credits.hooks import organization_tier
 
-from .. import services
+from .. import events
 from ..admission import generation_admitted, generation_cost
 from ..clips import video_job_queue_per_beat
 from ..errors import RateLimited
 from ..hooks import target_resolve
 from ..selectors import generation_job_get_for_organization, image_files_of_jobs
+from ..services.jobs import generation_job_cancel
+from ..services.media import image_job_queue, video_beats
+from ..services.story import story_job_queue
 from .serializers import (
     ImageRequestSerializer,
+    JobEventSerializer,
     JobQueuedSerializer,
     JobSerializer,
     StoryRequestSerializer,
@@ -96,15 +101,31 @@ class GenerationView(OrganizationAPIView):
 
 
 class GenerateStoryView(GenerationView):
+    """The synchronous part of generate-story: validate, count, charge, queue. It answers a
+    cache hit (200) or the queued job (202); aigen.api.live waits for the job's outcome without
+    holding this thread, and answers 200 with the story when it ends in time."""
+
     request_serializer = StoryRequestSerializer
     kind = "story"
 
     @extend_schema(
         operation_id="ai_generate_story",
-        summary="Write a story and its beats from a premise (synchronous)",
-        parameters=GENERATION_PARAMETERS,
+        summary="Write a story and its beats from a premise",
+        description="Answers 200 with the story when it is written within AI_STORY_WAIT_SECONDS (25 s), "
+        "else 202 with the job and a Location header: follow it there (GET, or its /events stream). "
+        "`Prefer: respond-async` asks for the 202 at once.",
+        parameters=[
+            *GENERATION_PARAMETERS,
+            OpenApiParameter("Prefer", OpenApiTypes.STR, OpenApiParameter.HEADER, description="respond-async"),
+            OpenApiParameter("Location", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[202]),
+        ],
         request=StoryRequestSerializer,
-        responses={200: StoryResponseSerializer, **GENERATION_ERRORS, **error_responses(502)},
+        responses={
+            200: StoryResponseSerializer,
+            202: JobQueuedSerializer,
+            **GENERATION_ERRORS,
+            **error_responses(502),
+        },
     )
     def post(self, request):
         return super().post(request)
@@ -114,7 +135,7 @@ class GenerateStoryView(GenerationView):
         return super().generate(request, data, target)
 
     def run(self, request, data, target):
-        outcome = services.story_generate(
+        outcome = story_job_queue(
             organization=self.organization,
             user=request.user,
             premise=data["premise"],
@@ -123,6 +144,18 @@ class GenerateStoryView(GenerationView):
             target=target,
             tier=self.tier,
         )
+        if outcome.data is None:
+            response = Response(
+                {
+                    "job_id": str(outcome.job_id),
+                    "status": outcome.status,
+                    "creditsUsed": outcome.credits_used,
+                    "remainingCredits": outcome.remaining,
+                },
+                status=status.HTTP_202_ACCEPTED,
+            )
+            response["Location"] = job_location(outcome.job_id)
+            return response
         return Response(
             {
                 "success": True,
@@ -136,10 +169,15 @@ class GenerateStoryView(GenerationView):
         )
 
 
+def job_location(job_id) -> str:
+    return f"/api/ai/jobs/{job_id}"
+
+
 def _queued(job, remaining) -> Response:
     return Response(
         {"job_id": str(job.pk), "status": job.status, "creditsUsed": job.credits_used, "remainingCredits": remaining},
         status=status.HTTP_202_ACCEPTED,
+        headers={"Location": job_location(job.pk)},
     )
 
 
@@ -163,7 +201,7 @@ class GenerateImageView(GenerationView):
 
     def run(self, request, data, target):
         prompt = data.get("prompt") or (target.text if target else "")
-        job, remaining = services.image_job_queue(
+        job, remaining = image_job_queue(
             organization=self.organization, user=request.user, prompt=prompt, quality=data["quality"], target=target
         )
         return _queued(job, remaining)
@@ -195,7 +233,7 @@ class GenerateVideoView(GenerationView):
         return {**data, "image_files": files, "captions": captions}
 
     def cost(self, data):
-        beats = services.video_beats(data["image_files"], data["captions"])
+        beats = video_beats(data["image_files"], data["captions"])
         return generation_cost(kind=self.kind, quality=data["quality"], beats=beats)
 
     def run(self, request, data, target):
@@ -212,13 +250,69 @@ class GenerateVideoView(GenerationView):
         return _queued(job, remaining)
 
 
+def job_body(job) -> dict:
+    """A job as the API shows it; `partial` (the text and beats so far) while it runs."""
+    body = JobSerializer(job).data
+    body["partial"] = None if job.is_finished else events.partial_of(events.events_read(job.pk))
+    return body
+
+
 class JobDetailView(OrganizationAPIView):
     @extend_schema(
         operation_id="ai_job_retrieve",
-        summary="A generation job's status and progress",
+        summary="A generation job's status, progress and, while it runs, its partial text and beats",
         parameters=[ORGANIZATION_HEADER],
         responses=JobSerializer,
     )
     def get(self, request, job_id):
         job = generation_job_get_for_organization(organization=self.organization, job_id=job_id)
-        return Response(JobSerializer(job).data)
+        return Response(job_body(job))
+
+
+class JobCancelView(OrganizationAPIView):
+    @extend_schema(
+        operation_id="ai_job_cancel",
+        summary="Cancel a running job: its provider call stops, its credits are refunded once",
+        request=None,
+        parameters=[ORGANIZATION_HEADER],
+        responses={200: JobSerializer, **error_responses(404, 409)},
+    )
+    def post(self, request, job_id):
+        job = generation_job_get_for_organization(organization=self.organization, job_id=job_id)
+        generation_job_cancel(job=job)
+        job.refresh_from_db()
+        return Response(job_body(job))
+
+
+class _AnyAccepted(BaseContentNegotiation):
+    """An EventSource asks for text/event-stream: the access check answers JSON whatever it
+    asked for (its errors are JSON, like every API error)."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class JobEventsAccessView(OrganizationAPIView):
+    """The synchronous part of the events stream: who may read it (404 for another
+    organization's job) and where the job stands. aigen.api.live streams the rest."""
+
+    content_negotiation_class = _AnyAccepted
+
+    @extend_schema(
+        operation_id="ai_job_events",
+        summary="A job's live events (Server-Sent Events)",
+        description="text/event-stream: `delta` {text}, `beat` {index, title, description}, `progress` "
+        "{progress}, `reset` {}, then `done` {result} or `failed` {error, refunded}. Every event has an id; "
+        "send the last one seen as `Last-Event-ID` to resume after it.",
+        parameters=[
+            ORGANIZATION_HEADER,
+            OpenApiParameter("Last-Event-ID", OpenApiTypes.STR, OpenApiParameter.HEADER),
+        ],
+        responses={(200, "text/event-stream"): JobEventSerializer, **error_responses(404)},
+    )
+    def get(self, request, job_id):
+        job = generation_job_get_for_organization(organization=self.organization, job_id=job_id)
+        return Response({"id": str(job.pk), "status": job.status, "result": job.result, "error": job.error})

@@ -1,8 +1,10 @@
 """Anthropic (optional text provider) through the anthropic SDK."""
 
+from collections.abc import Iterator
+
 import anthropic
 
-from .base import Provider, ProviderError, TextResult
+from .base import Provider, ProviderError, TextChunk, client_cached, stream_cut_off
 
 
 def _translate(error: Exception) -> ProviderError:
@@ -24,27 +26,47 @@ def _translate(error: Exception) -> ProviderError:
 class AnthropicProvider(Provider):
     name = "anthropic"
 
-    def story(self, *, system: str, prompt: str, schema: dict) -> TextResult:
-        client = anthropic.Anthropic(
-            api_key=self.config.api_key,
-            base_url=self.config.base_url or None,
-            timeout=self.config.timeout,
-            max_retries=0,
+    def story_stream(self, *, system: str, prompt: str, schema: dict) -> Iterator[TextChunk]:
+        """Messages streaming events: message_start (input tokens), content_block_delta
+        (text_delta), message_delta (stop_reason, output tokens), message_stop; an `error`
+        event mid-stream (overloaded_error) raises."""
+        config = self.config
+        client = client_cached(
+            ("anthropic", config.api_key, config.base_url, config.timeout),
+            lambda: anthropic.Anthropic(
+                api_key=config.api_key, base_url=config.base_url or None, timeout=config.timeout, max_retries=0
+            ),
         )
 
-        def call() -> TextResult:
+        def open_stream() -> Iterator[TextChunk]:
+            stopped = False
+            wrote = False
+            tokens_in = None
             try:
-                message = client.messages.create(
+                stream = client.messages.create(
                     model=self.config.model,
                     system=system,
                     max_tokens=4096,
                     messages=[{"role": "user", "content": prompt}],
+                    stream=True,
                 )
-                text = "".join(block.text for block in message.content if getattr(block, "type", "") == "text")
+                for event in stream:
+                    if event.type == "message_start":
+                        tokens_in = event.message.usage.input_tokens
+                    elif event.type == "content_block_delta" and getattr(event.delta, "type", "") == "text_delta":
+                        wrote = wrote or bool(event.delta.text)
+                        yield TextChunk(text=event.delta.text)
+                    elif event.type == "message_delta":
+                        yield TextChunk(tokens_in=tokens_in, tokens_out=event.usage.output_tokens)
+                    elif event.type == "message_stop":
+                        stopped = True
+            except ProviderError:
+                raise
             except Exception as error:  # noqa: BLE001 - every SDK failure becomes one ProviderError
                 raise _translate(error) from error
-            if not text:
+            if not wrote:
                 raise ProviderError(self.name, "empty answer", retryable=False)
-            return TextResult(text=text, tokens_in=message.usage.input_tokens, tokens_out=message.usage.output_tokens)
+            if not stopped:
+                raise stream_cut_off(self.name)
 
-        return self.with_retries(call)
+        return self.stream_with_retries(open_stream)

@@ -5,8 +5,9 @@ as a ProviderError that names the provider and says whether trying again can hel
 """
 
 import logging
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -39,6 +40,15 @@ class ProviderError(Exception):
 @dataclass
 class TextResult:
     text: str
+    tokens_in: int | None = None
+    tokens_out: int | None = None
+
+
+@dataclass
+class TextChunk:
+    """A piece of a streamed answer: new text, and the usage once the provider reports it."""
+
+    text: str = ""
     tokens_in: int | None = None
     tokens_out: int | None = None
 
@@ -93,8 +103,21 @@ class Provider:
     def __init__(self, config: ProviderConfig):
         self.config = config
 
-    def story(self, *, system: str, prompt: str, schema: dict) -> TextResult:
+    def story_stream(self, *, system: str, prompt: str, schema: dict) -> Iterator[TextChunk]:
+        """The story's text as the provider writes it. Ends only after the provider said the
+        answer is complete: a stream cut off half-way raises ProviderError."""
         raise ProviderError(self.name, "does not write text")
+
+    def story(self, *, system: str, prompt: str, schema: dict) -> TextResult:
+        """The whole answer of story_stream at once."""
+        result = TextResult(text="")
+        parts = []
+        for chunk in self.story_stream(system=system, prompt=prompt, schema=schema):
+            parts.append(chunk.text)
+            result.tokens_in = chunk.tokens_in if chunk.tokens_in is not None else result.tokens_in
+            result.tokens_out = chunk.tokens_out if chunk.tokens_out is not None else result.tokens_out
+        result.text = "".join(parts)
+        return result
 
     def image(self, *, prompt: str) -> ImageResult:
         raise ProviderError(self.name, "does not draw images")
@@ -123,6 +146,43 @@ class Provider:
                 logger.warning("%s failed (%s); retrying in %.2fs", self.name, error.message, delay)
                 time.sleep(delay)
                 attempt += 1
+
+    def stream_with_retries(self, open_stream: Callable[[], Iterator[TextChunk]]) -> Iterator[TextChunk]:
+        """Like with_retries for a stream: a failure before the first chunk is tried again; once
+        text has reached the user a failure ends the stream (a retry would write another story)."""
+        attempt = 0
+        while True:
+            started = False
+            try:
+                for chunk in open_stream():
+                    started = True
+                    yield chunk
+                return
+            except ProviderError as error:
+                if started or not error.retryable or attempt >= self.config.max_retries:
+                    raise
+                delay = self.config.backoff * (2**attempt)
+                logger.warning("%s failed (%s); retrying in %.2fs", self.name, error.message, delay)
+                time.sleep(delay)
+                attempt += 1
+
+
+_clients = threading.local()
+
+
+def client_cached(key: tuple, make: Callable[[], T]) -> T:
+    """One SDK client per configuration per thread, kept: making one costs ~0.1 s of CPU (more
+    than a story's own work). Per thread, not per process: one google-genai client streaming
+    in several threads at once failed now and then ("I/O operation on closed file")."""
+    cache = _clients.__dict__.setdefault("clients", {})
+    client = cache.get(key)
+    if client is None:
+        client = cache[key] = make()
+    return client
+
+
+def stream_cut_off(provider: str) -> ProviderError:
+    return ProviderError(provider, "the answer stopped before it was complete", retryable=True)
 
 
 # How PNG, JPEG and WebP files begin: an "image" that begins otherwise is the provider's failure.

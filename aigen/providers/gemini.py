@@ -1,20 +1,32 @@
 """Gemini (text) and Veo (video) through google-genai."""
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import httpx
 from google import genai
 from google.genai import errors, types
 
-from .base import Provider, ProviderError, TextResult, VideoRequest, VideoResult, retryable_status
+from .base import (
+    Provider,
+    ProviderError,
+    TextChunk,
+    VideoRequest,
+    VideoResult,
+    client_cached,
+    retryable_status,
+    stream_cut_off,
+)
 
 
-def _client(config, name: str) -> genai.Client:
+def _client(config, name: str, *, vertex: bool = False) -> genai.Client:
     options = {"timeout": int(config.timeout * 1000)}  # milliseconds
     if config.base_url:
         options["base_url"] = config.base_url
-    return genai.Client(api_key=config.api_key, http_options=types.HttpOptions(**options))
+    return client_cached(
+        ("genai", vertex, config.api_key, config.base_url, config.timeout),
+        lambda: genai.Client(vertexai=vertex, api_key=config.api_key, http_options=types.HttpOptions(**options)),
+    )
 
 
 # Why Gemini answers no text for a prompt or an answer it blocked (prompt_feedback.block_reason,
@@ -49,12 +61,17 @@ def _translate(name: str, error: Exception) -> ProviderError:
 class GeminiProvider(Provider):
     name = "gemini"
 
-    def story(self, *, system: str, prompt: str, schema: dict) -> TextResult:
+    def story_stream(self, *, system: str, prompt: str, schema: dict) -> Iterator[TextChunk]:
+        """streamGenerateContent with SSE: each event's candidate parts are the new text; the
+        last event carries finishReason and usageMetadata."""
         client = _client(self.config, self.name)
 
-        def call() -> TextResult:
+        def open_stream() -> Iterator[TextChunk]:
+            finished = False
+            wrote = False
+            response = None
             try:
-                response = client.models.generate_content(
+                stream = client.models.generate_content_stream(
                     model=self.config.model,
                     contents=prompt,
                     config=types.GenerateContentConfig(
@@ -64,21 +81,36 @@ class GeminiProvider(Provider):
                         max_output_tokens=4096,
                     ),
                 )
-                text = response.text
+                for response in stream:
+                    text = _chunk_text(response)
+                    usage = response.usage_metadata
+                    candidates = response.candidates or []
+                    finished = finished or bool(candidates and candidates[0].finish_reason)
+                    if text or usage is not None:
+                        wrote = wrote or bool(text)
+                        yield TextChunk(
+                            text=text,
+                            tokens_in=getattr(usage, "prompt_token_count", None),
+                            tokens_out=getattr(usage, "candidates_token_count", None),
+                        )
+            except ProviderError:
+                raise
             except Exception as error:  # noqa: BLE001 - every SDK failure becomes one ProviderError
                 raise _translate(self.name, error) from error
-            if not text:
-                if blocked := _safety_block(response):
-                    raise ProviderError(self.name, f"blocked ({blocked})", retryable=False, safety=True)
+            if response is not None and (blocked := _safety_block(response)):
+                raise ProviderError(self.name, f"blocked ({blocked})", retryable=False, safety=True)
+            if not wrote:
                 raise ProviderError(self.name, "empty answer", retryable=False)
-            usage = response.usage_metadata
-            return TextResult(
-                text=text,
-                tokens_in=getattr(usage, "prompt_token_count", None),
-                tokens_out=getattr(usage, "candidates_token_count", None),
-            )
+            if not finished:
+                raise stream_cut_off(self.name)
 
-        return self.with_retries(call)
+        return self.stream_with_retries(open_stream)
+
+
+def _chunk_text(response) -> str:
+    candidates = response.candidates or []
+    content = candidates[0].content if candidates else None
+    return "".join(part.text or "" for part in (content.parts or []) if not part.thought) if content else ""
 
 
 class VeoProvider(Provider):
@@ -95,10 +127,7 @@ class VeoProvider(Provider):
     clip_seconds = 8  # what Veo 3.1 makes (4, 6 or 8) and bills
 
     def _client(self) -> genai.Client:
-        options = {"timeout": int(self.config.timeout * 1000)}
-        if self.config.base_url:
-            options["base_url"] = self.config.base_url
-        return genai.Client(vertexai=True, api_key=self.config.api_key, http_options=types.HttpOptions(**options))
+        return _client(self.config, self.name, vertex=True)
 
     def video(
         self,

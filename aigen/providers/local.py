@@ -12,14 +12,16 @@ import json
 import random
 import subprocess  # noqa: S404 - the ffmpeg binary shipped by imageio-ffmpeg, fixed arguments
 import textwrap
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from django.conf import settings
 from PIL import Image, ImageDraw, ImageFont
 
 from ..scratch import job_scratch_dir, kill_with_parent
-from .base import ImageResult, Provider, ProviderError, TextResult, VideoRequest, VideoResult
+from .base import ImageResult, Provider, ProviderError, TextChunk, VideoRequest, VideoResult
 
 GENRES = ["adventure", "mystery", "comedy", "drama", "fantasy", "science fiction", "fable", "romance"]
 NAMES = ["Ayu", "Bima", "Citra", "Dimas", "Eka", "Fajar", "Gita", "Hadi", "Intan", "Joko", "Kirana", "Laras"]
@@ -40,6 +42,9 @@ ACTS = [
 ]
 
 
+ENCODE_SLOTS = threading.BoundedSemaphore(max(1, settings.AI_ENCODE_CONCURRENCY))
+
+
 def _seed(*parts: object) -> int:
     digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).digest()
     return int.from_bytes(digest[:8], "big")
@@ -53,7 +58,22 @@ def _size(value: str) -> tuple[int, int]:
 class LocalProvider(Provider):
     name = "local"
 
-    def story(self, *, system: str, prompt: str, schema: dict) -> TextResult:
+    def story_stream(self, *, system: str, prompt: str, schema: dict) -> Iterator[TextChunk]:
+        """The story's JSON in pieces of AI_LOCAL_STREAM_CHUNK_CHARS, one every
+        AI_LOCAL_STREAM_DELAY_SECONDS (0: all at once), so streaming shows offline too."""
+        text = self._story_text(prompt)
+        size = max(1, settings.AI_LOCAL_STREAM_CHUNK_CHARS)
+        delay = settings.AI_LOCAL_STREAM_DELAY_SECONDS
+        if delay <= 0:
+            yield TextChunk(text=text, tokens_in=0, tokens_out=0)
+            return
+        for start in range(0, len(text), size):
+            if start:
+                time.sleep(delay)
+            yield TextChunk(text=text[start : start + size])
+        yield TextChunk(tokens_in=0, tokens_out=0)
+
+    def _story_text(self, prompt: str) -> str:
         premise = prompt.split("Premise:\n", 1)[-1].split("\n\nVariation:", 1)[0].strip()
         rng = random.Random(_seed("story", prompt))  # noqa: S311 - deterministic fiction, not security
         names = rng.sample(NAMES, 3)
@@ -75,7 +95,7 @@ class LocalProvider(Provider):
                 for i, (title, text) in enumerate(acts, start=1)
             ],
         }
-        return TextResult(text=json.dumps(story, ensure_ascii=False), tokens_in=0, tokens_out=0)
+        return json.dumps(story, ensure_ascii=False)
 
     def image(self, *, prompt: str) -> ImageResult:
         return ImageResult(data=draw_image(prompt, _size(settings.AI_LOCAL_IMAGE_SIZE)))
@@ -92,16 +112,19 @@ class LocalProvider(Provider):
         images = list(request.images) or [
             draw_image(caption or request.prompt, size) for caption in (request.captions or [request.prompt])
         ]
-        return VideoResult(
-            data=encode_animatic(
-                images,
-                size=size,
-                seconds_per_beat=settings.AI_LOCAL_VIDEO_SECONDS_PER_BEAT,
-                fps=settings.AI_LOCAL_VIDEO_FPS,
-                progress=progress,
-                timeout=self.config.timeout,
+        # An encode takes a core: a pool of many I/O threads (a Veo chain falling back here) still
+        # runs at most AI_ENCODE_CONCURRENCY of them at once per process.
+        with ENCODE_SLOTS:
+            return VideoResult(
+                data=encode_animatic(
+                    images,
+                    size=size,
+                    seconds_per_beat=settings.AI_LOCAL_VIDEO_SECONDS_PER_BEAT,
+                    fps=settings.AI_LOCAL_VIDEO_FPS,
+                    progress=progress,
+                    timeout=self.config.timeout,
+                )
             )
-        )
 
 
 def draw_image(prompt: str, size: tuple[int, int]) -> bytes:
@@ -229,7 +252,7 @@ def encode_animatic(
         except subprocess.TimeoutExpired:
             process.kill()
             raise ProviderError("local", "ffmpeg took too long", retryable=True) from None
-        except BaseException:  # an error in progress(), a soft time limit: ffmpeg stops too
+        except BaseException:  # the job was canceled (progress raised), an error, a soft time limit: ffmpeg stops too
             process.kill()
             process.wait()
             raise

@@ -2,10 +2,11 @@
 
 import base64
 import binascii
+from collections.abc import Iterator
 
 import openai
 
-from .base import ImageResult, Provider, ProviderError, TextResult, image_extension
+from .base import ImageResult, Provider, ProviderError, TextChunk, client_cached, image_extension, stream_cut_off
 
 # gpt-image-1 answers 400 moderation_blocked; older models content_policy_violation.
 SAFETY_CODES = {"moderation_blocked", "content_policy_violation"}
@@ -33,39 +34,53 @@ class OpenAIProvider(Provider):
 
     def _client(self) -> openai.OpenAI:
         # Retries are ours (with_retries), the same for every provider.
-        return openai.OpenAI(
-            api_key=self.config.api_key,
-            base_url=self.config.base_url or None,
-            timeout=self.config.timeout,
-            max_retries=0,
+        config = self.config
+        return client_cached(
+            ("openai", config.api_key, config.base_url, config.timeout),
+            lambda: openai.OpenAI(
+                api_key=config.api_key, base_url=config.base_url or None, timeout=config.timeout, max_retries=0
+            ),
         )
 
-    def story(self, *, system: str, prompt: str, schema: dict) -> TextResult:
+    def story_stream(self, *, system: str, prompt: str, schema: dict) -> Iterator[TextChunk]:
+        """Chat completions with stream=True: `delta.content` pieces, a finish_reason, then a
+        last chunk with no choices and the usage (stream_options.include_usage)."""
         client = self._client()
 
-        def call() -> TextResult:
+        def open_stream() -> Iterator[TextChunk]:
+            finished = False
+            wrote = False
             try:
-                completion = client.chat.completions.create(
+                stream = client.chat.completions.create(
                     model=self.config.model,
                     messages=[{"role": "system", "content": system}, {"role": "user", "content": prompt}],
                     response_format={
                         "type": "json_schema",
                         "json_schema": {"name": "story", "schema": schema, "strict": True},
                     },
+                    stream=True,
+                    stream_options={"include_usage": True},
                 )
-                text = completion.choices[0].message.content
+                for chunk in stream:
+                    for choice in chunk.choices or []:
+                        if choice.delta is not None and choice.delta.content:
+                            wrote = True
+                            yield TextChunk(text=choice.delta.content)
+                        if choice.finish_reason == "content_filter":
+                            raise ProviderError(self.name, "the answer was filtered", retryable=False, safety=True)
+                        finished = finished or bool(choice.finish_reason)
+                    if chunk.usage is not None:
+                        yield TextChunk(tokens_in=chunk.usage.prompt_tokens, tokens_out=chunk.usage.completion_tokens)
+            except ProviderError:
+                raise
             except Exception as error:  # noqa: BLE001 - every SDK failure becomes one ProviderError
                 raise _translate(error) from error
-            if not text:
+            if not wrote:
                 raise ProviderError(self.name, "empty answer", retryable=False)
-            usage = completion.usage
-            return TextResult(
-                text=text,
-                tokens_in=getattr(usage, "prompt_tokens", None),
-                tokens_out=getattr(usage, "completion_tokens", None),
-            )
+            if not finished:
+                raise stream_cut_off(self.name)
 
-        return self.with_retries(call)
+        return self.stream_with_retries(open_stream)
 
     def image(self, *, prompt: str) -> ImageResult:
         client = self._client()

@@ -1,5 +1,7 @@
 """AI generation: providers, the model registry, retries, deadlines and the local provider."""
 
+import os
+
 from .api import SPECTACULAR_SETTINGS
 from .celery import CELERY_BEAT_SCHEDULE, CELERY_BROKER_TRANSPORT_OPTIONS, CELERY_BROKER_URL, CELERY_TASK_ROUTES
 from .env import env
@@ -37,7 +39,9 @@ AI_MODELS = {
         "model": env("AI_TEXT_FAST_MODEL", default="gemini-2.5-flash"),
         "retires": env("AI_TEXT_FAST_RETIRES", default=""),  # ISO date where known
         "credits": env.int("AI_CREDITS_STORY_FAST", default=3),
-        "timeout": 30,
+        # Streaming: the time the provider may stay silent (a thinking model before its first
+        # token), not the whole answer, which may take longer.
+        "timeout": 120,
         "fallback": ["text:premium", "text:local"],
     },
     "text:premium": {
@@ -45,7 +49,7 @@ AI_MODELS = {
         "model": env("AI_TEXT_PREMIUM_MODEL", default="gpt-4o"),
         "retires": env("AI_TEXT_PREMIUM_RETIRES", default=""),
         "credits": env.int("AI_CREDITS_STORY_PREMIUM", default=8),
-        "timeout": 60,
+        "timeout": 180,
         "fallback": ["text:anthropic", "text:fast", "text:local"],
     },
     "text:anthropic": {
@@ -53,7 +57,7 @@ AI_MODELS = {
         "model": env("AI_TEXT_ANTHROPIC_MODEL", default="claude-sonnet-5"),
         "retires": env("AI_TEXT_ANTHROPIC_RETIRES", default=""),
         "credits": env.int("AI_CREDITS_STORY_PREMIUM", default=8),
-        "timeout": 60,
+        "timeout": 180,
         "fallback": ["text:local"],
     },
     "text:local": {
@@ -145,12 +149,32 @@ AI_FETCH_TIMEOUT_SECONDS = env.float("AI_FETCH_TIMEOUT_SECONDS", default=30)
 AI_CACHE_ENABLED = env.bool("AI_CACHE_ENABLED", default=True)
 AI_CACHE_TTL_SECONDS = env.int("AI_CACHE_TTL_SECONDS", default=60 * 60)
 AI_RATE_LIMIT_ENABLED = env.bool("AI_RATE_LIMIT_ENABLED", default=True)
-# A job still queued or running this long after it was created is failed and refunded.
+# A job still queued or running this long after it was created is failed and refunded; at
+# least as long as its provider chain may take (aigen.registry.job_deadline_seconds).
 AI_JOB_DEADLINE_SECONDS = {
     "story": env.int("AI_DEADLINE_STORY_SECONDS", default=5 * 60),
     "image": env.int("AI_DEADLINE_IMAGE_SECONDS", default=15 * 60),
     "video": env.int("AI_DEADLINE_VIDEO_SECONDS", default=60 * 60),
 }
+# POST /api/ai/generate-story answers 200 with the story when its job ends within this many
+# seconds (waiting on Redis, holding no thread), else 202 with the job (`Prefer: respond-async`: at once).
+AI_STORY_WAIT_SECONDS = env.float("AI_STORY_WAIT_SECONDS", default=25)
+# A story's worker writes the streamed text to the job's live log at most this often.
+AI_STREAM_FLUSH_SECONDS = env.float("AI_STREAM_FLUSH_SECONDS", default=0.1)
+# The live log of a job (aigen.events) is kept this long after its last event.
+AI_JOB_EVENTS_TTL_SECONDS = env.int("AI_JOB_EVENTS_TTL_SECONDS", default=60 * 60)
+# Without Redis (the embedded default) async readers poll the file cache this often.
+AI_JOB_EVENTS_POLL_SECONDS = env.float("AI_JOB_EVENTS_POLL_SECONDS", default=0.25)
+# An SSE stream ends after this long (the browser reconnects with Last-Event-ID), with a comment
+# line every AI_SSE_KEEPALIVE_SECONDS so proxies keep an idle stream open.
+AI_SSE_MAX_SECONDS = env.float("AI_SSE_MAX_SECONDS", default=300)
+AI_SSE_KEEPALIVE_SECONDS = env.float("AI_SSE_KEEPALIVE_SECONDS", default=15)
+# The `local` provider streams its story in pieces of this many characters, one every this
+# many seconds (0: all at once, like an instant provider).
+AI_LOCAL_STREAM_CHUNK_CHARS = env.int("AI_LOCAL_STREAM_CHUNK_CHARS", default=48)
+AI_LOCAL_STREAM_DELAY_SECONDS = env.float("AI_LOCAL_STREAM_DELAY_SECONDS", default=0.05)
+# ffmpeg encodes (the local animatic) at once per worker process, whatever its pool's size.
+AI_ENCODE_CONCURRENCY = env.int("AI_ENCODE_CONCURRENCY", default=os.cpu_count() or 1)
 AI_TASK_MAX_ATTEMPTS = env.int("AI_TASK_MAX_ATTEMPTS", default=3)
 AI_TASK_BACKOFF_SECONDS = env.float("AI_TASK_BACKOFF_SECONDS", default=5.0)  # doubles per attempt
 AI_VEO_POLL_SECONDS = env.float("AI_VEO_POLL_SECONDS", default=10.0)
@@ -161,6 +185,7 @@ AI_LOCAL_VIDEO_SECONDS_PER_BEAT = env.float("AI_LOCAL_VIDEO_SECONDS_PER_BEAT", d
 AI_LOCAL_VIDEO_FPS = env.int("AI_LOCAL_VIDEO_FPS", default=24)
 AI_LOCAL_IMAGE_SIZE = env("AI_LOCAL_IMAGE_SIZE", default="768x432")
 
+CELERY_TASK_ROUTES["aigen.tasks.story_*"] = {"queue": "text"}
 CELERY_TASK_ROUTES["aigen.tasks.image_*"] = {"queue": "images"}
 CELERY_TASK_ROUTES["aigen.tasks.video_*"] = {"queue": "video"}
 CELERY_BEAT_SCHEDULE["aigen-sweep-stuck-jobs"] = {"task": "aigen.tasks.jobs_sweep_stuck", "schedule": 60}

@@ -35,4 +35,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL",
         }
     )
+    # A pool per process (psycopg_pool) for the ASGI server: each request runs its synchronous
+    # part in a thread of its own, so connections are borrowed per request and given back, at
+    # most DATABASE_POOL_MAX_SIZE of them open however many requests or streams wait. 0: off
+    # (a connection per request, or CONN_MAX_AGE), as under PgBouncer in transaction mode.
+    _pool_size = env.int("DATABASE_POOL_MAX_SIZE", default=0)
+    if _pool_size > 0:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them; Django must not
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": min(2, _pool_size),
+            "max_size": _pool_size,
+            "timeout": env.float("DATABASE_POOL_TIMEOUT_SECONDS", default=10),
+        }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

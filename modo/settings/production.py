@@ -26,6 +26,7 @@ SERVE_MEDIA = env.bool("SERVE_MEDIA", default=False)  # media comes from R2 / a 
 BILLING_DEV_GATEWAY = False  # the local Pay/Fail checkout page never runs in production
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)  # noqa: F405
+if "pool" not in DATABASES["default"].get("OPTIONS", {}):  # noqa: F405 - a pool keeps connections itself
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)  # noqa: F405
 # No placeholder for money: a tier without a real provider refuses requests (before any charge).
 AI_LOCAL_PROVIDER_ENABLED = env.bool("AI_LOCAL_PROVIDER_ENABLED", default=False)

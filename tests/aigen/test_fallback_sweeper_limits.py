@@ -17,14 +17,13 @@ from credits.models import CreditTransaction, TrialUsage
 
 from ..credits.balances import fund, held
 from ..credits.threads import run_at_once
-from .stubs import Reply, StubServer, success_body
+from .stubs import Reply, StubServer, stream_reply
 
 
 def test_a_failing_first_provider_falls_back_to_the_next(owner_api, funded, settings, db):
     with StubServer() as gemini, StubServer() as openai:
         gemini.script = [Reply(status=500, body=b"{}")]
-        body, kind = success_body("openai")
-        openai.script = [Reply(body=body, content_type=kind)]
+        openai.script = [stream_reply("openai")]
         settings.AI_PROVIDER_KEYS = {**settings.AI_PROVIDER_KEYS, "gemini": "g-key", "openai": "o-key"}
         settings.AI_PROVIDER_MAX_RETRIES = 0
         settings.AI_MODELS = {

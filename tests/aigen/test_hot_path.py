@@ -22,6 +22,7 @@ from credits.models import CreditTransaction
 from ..credits.balances import fund, held, ledger
 from ..credits.threads import run_at_once
 from ..factories import MembershipFactory, UserFactory
+from .workers import worker_stop
 
 ROOT = Path(__file__).resolve().parents[2]
 URL = "/api/ai/generate-story"
@@ -293,10 +294,20 @@ def test_the_embedded_default_generates_charges_and_counts_through_its_own_paths
     )
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True)
-
-    shell = subprocess.run(
-        [*manage, "shell", "-c", EMBEDDED], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-    )
+    # The stories are jobs: a worker on the filesystem broker writes them, as under `make run`;
+    # the requests wait for them by polling the file cache.
+    worker = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "celery", "-A", "modo", "worker", "-Q", "text", "--pool=threads", "--concurrency=2",
+         "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=WARNING"],
+        cwd=ROOT, env={**env, "AI_LOCAL_STREAM_DELAY_SECONDS": "0"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        shell = subprocess.run(
+            [*manage, "shell", "-c", EMBEDDED], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+        )
+    finally:
+        worker_stop(worker)
 
     outcome = json.loads(shell.stdout.strip().splitlines()[-1])
     # 20 trial bonus + 5 granted; 3 credits a story (the trial's 2 slots let 2 through).

@@ -8,7 +8,7 @@ from aigen.providers.base import ProviderError
 from aigen.registry import provider_build
 from aigen.story import STORY_SCHEMA, story_parse
 
-from .stubs import STORY, Reply, StubServer, png_bytes, success_body
+from .stubs import STORY, Reply, StubServer, png_bytes, stream_reply, success_body
 
 # (AI_MODELS entry, provider key, wire format, what it does, base-url suffix)
 ADAPTERS = [
@@ -43,6 +43,14 @@ def call(instance, what):
     return instance.image(prompt="A kite")
 
 
+def answer(wire: str) -> Reply:
+    """A successful answer: streamed for text (every text adapter streams), whole for images."""
+    if wire in ("gemini", "openai", "anthropic"):
+        return stream_reply(wire)
+    body, kind = success_body(wire)
+    return Reply(body=body, content_type=kind)
+
+
 def check_success(result, what):
     if what == "story":
         assert story_parse(result.text)["title"] == STORY["title"]
@@ -52,8 +60,7 @@ def check_success(result, what):
 
 @pytest.mark.parametrize(("entry", "provider", "wire", "what", "suffix"), ADAPTERS, ids=IDS)
 def test_the_adapter_returns_the_providers_answer(settings, stub, entry, provider, wire, what, suffix):
-    body, kind = success_body(wire)
-    stub.script = [Reply(body=body, content_type=kind)]
+    stub.script = [answer(wire)]
 
     result = call(adapter(settings, stub, entry, provider, suffix), what)
 
@@ -64,8 +71,7 @@ def test_the_adapter_returns_the_providers_answer(settings, stub, entry, provide
 
 @pytest.mark.parametrize(("entry", "provider", "wire", "what", "suffix"), ADAPTERS, ids=IDS)
 def test_the_adapter_retries_a_429_then_succeeds(settings, stub, entry, provider, wire, what, suffix):
-    body, kind = success_body(wire)
-    stub.script = [Reply(status=429, body=b'{"error": {"message": "slow down"}}'), Reply(body=body, content_type=kind)]
+    stub.script = [Reply(status=429, body=b'{"error": {"message": "slow down"}}'), answer(wire)]
 
     result = call(adapter(settings, stub, entry, provider, suffix), what)
 
@@ -88,8 +94,8 @@ def test_a_500_fails_with_a_retryable_provider_error_after_bounded_retries(
 
 @pytest.mark.parametrize(("entry", "provider", "wire", "what", "suffix"), ADAPTERS, ids=IDS)
 def test_a_timeout_fails_with_a_retryable_provider_error(settings, stub, entry, provider, wire, what, suffix):
-    body, kind = success_body(wire)
-    stub.script = [Reply(body=body, content_type=kind, delay=1.5)]
+    stub.script = [answer(wire)]
+    stub.script[0].delay = 1.5
 
     with pytest.raises(ProviderError) as failure:
         call(adapter(settings, stub, entry, provider, suffix, timeout=0.3, retries=0), what)
@@ -107,3 +113,62 @@ def test_a_malformed_body_fails_without_retrying(settings, stub, entry, provider
 
     assert failure.value.provider == provider and not failure.value.retryable
     assert len(stub.requests) == 1
+
+
+# --- Streaming: every text adapter, the provider's wire format piece by piece -------------
+
+TEXT_ADAPTERS = [a for a in ADAPTERS if a[3] == "story"]
+TEXT_IDS = [a[2] for a in TEXT_ADAPTERS]
+
+
+@pytest.mark.parametrize(("entry", "provider", "wire", "what", "suffix"), TEXT_ADAPTERS, ids=TEXT_IDS)
+def test_the_text_arrives_in_pieces_with_the_final_usage(settings, stub, entry, provider, wire, what, suffix):
+    stub.script = [stream_reply(wire, pieces=5)]
+
+    chunks = list(
+        adapter(settings, stub, entry, provider, suffix).story_stream(
+            system="Write.", prompt="Premise:\nA kite", schema=STORY_SCHEMA
+        )
+    )
+
+    texts = [chunk.text for chunk in chunks if chunk.text]
+    assert len(texts) == 5 and story_parse("".join(texts))["title"] == STORY["title"]
+    assert (chunks[-1].tokens_in, chunks[-1].tokens_out) == (11, 22)
+
+
+@pytest.mark.parametrize(("entry", "provider", "wire", "what", "suffix"), TEXT_ADAPTERS, ids=TEXT_IDS)
+def test_a_stream_cut_off_half_way_raises_after_its_text_without_retrying(
+    settings, stub, entry, provider, wire, what, suffix
+):
+    stub.script = [stream_reply(wire, pieces=6, cut=True)]
+    received = []
+
+    with pytest.raises(ProviderError) as failure:
+        for chunk in adapter(settings, stub, entry, provider, suffix).story_stream(
+            system="Write.", prompt="Premise:\nA kite", schema=STORY_SCHEMA
+        ):
+            received.append(chunk.text)
+
+    assert "".join(received) and "stopped before it was complete" in failure.value.message
+    assert len(stub.requests) == 1  # text had reached the user: no second story
+
+
+@pytest.mark.parametrize(("entry", "provider", "wire", "what", "suffix"), TEXT_ADAPTERS, ids=TEXT_IDS)
+def test_a_cut_off_story_fails_its_job_refunds_once_and_saves_nothing(
+    settings, stub, owner_api, funded, paid, entry, provider, wire, what, suffix
+):
+    from aigen.models import GenerationJob
+    from credits.models import CreditTransaction
+
+    adapter(settings, stub, entry, provider, suffix)
+    settings.AI_MODELS = {**settings.AI_MODELS, "text:fast": {**settings.AI_MODELS[entry], "fallback": ["text:local"]}}
+    stub.script = [stream_reply(wire, pieces=6, cut=True)]
+
+    response = owner_api.post("/api/ai/generate-story", {"premise": "A kite"}, format="json")
+
+    assert response.status_code == 502 and response.json()["code"] == "GENERATION_FAILED"
+    assert response.json()["remainingCredits"] == 1000
+    job = GenerationJob.objects.get()
+    assert job.status == "failed" and job.refunded and job.result is None and not job.output_file
+    assert CreditTransaction.objects.filter(type="refund").count() == 1
+    assert job.provider == provider  # the local fallback did not write a story after the cut

@@ -33,12 +33,19 @@ def worker_env(**extra: str) -> dict[str, str]:
         "AI_LOCAL_VIDEO_FPS": "8",
         "AI_PROVIDER_BACKOFF_SECONDS": "0.01",
         "AI_TASK_BACKOFF_SECONDS": "0.05",
+        "AI_LOCAL_STREAM_DELAY_SECONDS": "0",
     }
     env.update(extra)
     return env
 
 
-def worker_start(**extra: str) -> subprocess.Popen:
+ALL_QUEUES = "default,text,images,video,encode"
+
+
+def worker_start(
+    *, queues: str = ALL_QUEUES, pool: str = "solo", concurrency: int = 1, **extra: str
+) -> subprocess.Popen:
+    """A worker on `queues`; pool `threads` (with `concurrency`) as production's I/O workers."""
     return subprocess.Popen(  # noqa: S603
         [
             sys.executable,
@@ -48,8 +55,9 @@ def worker_start(**extra: str) -> subprocess.Popen:
             "modo",
             "worker",
             "-Q",
-            "default,images,video",
-            "--pool=solo",
+            queues,
+            f"--pool={pool}",
+            f"--concurrency={concurrency}",
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",

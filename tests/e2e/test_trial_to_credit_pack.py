@@ -25,7 +25,9 @@ def test_a_used_up_trial_points_to_billing_and_a_credit_pack_lets_generation_go_
     page.goto(f"/studio/{project.id}/")
     log_in(page, email=person.email, password=person.plain_password)
     page.get_by_role("button", name="Generate story").click()
-    expect(flash(page)).to_contain_text("Your story is ready")
+    # The story is a job: the page shows it being written, then reloads with its beats.
+    expect(flash(page)).to_contain_text("Your story is being written")
+    expect(page.get_by_role("heading", name="Beats")).to_be_visible(timeout=60_000)
 
     beat_card(page, 1).get_by_role("button", name="Generate image").click()
 

@@ -1,0 +1,176 @@
+"""The async side of the AI API: waiting for a story and streaming a job's events.
+
+Both wait on the job's live log (aigen.events) from async code: under the ASGI server a
+waiting request or an open SSE stream is a coroutine holding a Redis socket, never a thread
+or a worker process. Authentication, validation, counting and charging stay in the DRF views
+(run in a thread for the few milliseconds they take).
+"""
+
+import json
+import logging
+import time
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
+from django.db import connections
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from redis.exceptions import RedisError
+from rest_framework.renderers import JSONRenderer
+
+from core.api import error_body
+
+from .. import events
+from .views import GenerateStoryView, JobEventsAccessView
+
+logger = logging.getLogger(__name__)
+_story_view = GenerateStoryView.as_view()
+_events_access_view = JobEventsAccessView.as_view()
+
+
+def _release_database(request) -> None:
+    """Under ASGI, give this request's database connections back now (to the pool, or closed),
+    not when the request ends: a waiting request or an open stream holds no connection. (Each
+    ASGI request has a thread of its own, so no later request could have reused them. Under
+    WSGI — runserver, the test client — Django's own handling stays.)"""
+    if not isinstance(request, ASGIRequest):
+        return
+    for connection in connections.all(initialized_only=True):
+        if not connection.in_atomic_block:
+            connection.close()
+
+
+def _story(request):
+    try:
+        return _story_view(request)
+    finally:
+        _release_database(request)
+
+
+def _events_access(request, job_id):
+    try:
+        return _events_access_view(request, job_id=job_id)
+    finally:
+        _release_database(request)
+
+
+# The headers of the queued answer that the final one keeps (rate limit, idempotency replay).
+KEPT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "Idempotent-Replayed", "X-Request-ID")
+
+
+def prefer_wait_seconds(header: str | None) -> float:
+    """How long to wait for the story: AI_STORY_WAIT_SECONDS, 0 for `Prefer: respond-async`,
+    less for `Prefer: wait=N` (RFC 7240). Anything malformed is ignored."""
+    wait = settings.AI_STORY_WAIT_SECONDS
+    for preference in (header or "").split(","):
+        name, _sep, value = preference.strip().partition("=")
+        name = name.strip().lower()
+        if name == "respond-async":
+            return 0.0
+        if name == "wait" and value.strip().isdigit():
+            wait = min(wait, float(value.strip()))
+    return wait
+
+
+def _json(body: dict, status: int, headers) -> HttpResponse:
+    response = HttpResponse(JSONRenderer().render(body), status=status, content_type="application/json")
+    for name in KEPT_HEADERS:
+        if name in headers:
+            response[name] = headers[name]
+    return response
+
+
+@csrf_exempt  # as DRF's views: its SessionAuthentication enforces CSRF for cookie sessions
+async def generate_story(request):
+    """POST /api/ai/generate-story: 200 with the story when its job ends within the wait, else
+    the 202 of the queued job (with Location). A client that leaves meanwhile changes nothing."""
+    response = await sync_to_async(_story)(request)
+    wait = prefer_wait_seconds(request.headers.get("Prefer"))
+    if response.status_code != 202 or wait <= 0:
+        return response
+    queued = response.data
+    try:
+        outcome = await events.outcome_wait(queued["job_id"], wait)
+    except (RedisError, OSError):
+        logger.warning("waiting for job %s failed; answering 202", queued["job_id"], exc_info=True)
+        outcome = None  # the job goes on; the client follows Location
+    if outcome is None:
+        return response
+    if outcome.event == "done":
+        body = {
+            "success": True,
+            "data": outcome.data["result"],
+            "creditsUsed": queued["creditsUsed"],
+            "remainingCredits": queued["remainingCredits"],
+            "cached": False,
+            "job_id": queued["job_id"],
+            "placeholder": outcome.data.get("placeholder", False),
+        }
+        return _json(body, 200, response)
+    body = error_body(
+        _("The story could not be generated. You were not charged."),
+        "GENERATION_FAILED",
+        job_id=queued["job_id"],
+        creditsUsed=0,
+        refunded=True,
+        remainingCredits=queued["remainingCredits"] + queued["creditsUsed"],
+    )
+    return _json(body, 502, response)
+
+
+def _sse(event: events.JobEvent) -> str:
+    data = json.dumps(event.data, ensure_ascii=False, separators=(",", ":"))
+    return f"id: {event.id}\nevent: {event.event}\ndata: {data}\n\n"
+
+
+async def job_events(request, job_id):
+    """GET /api/ai/jobs/{id}/events: Server-Sent Events (`delta`, `beat`, `progress`, `reset`,
+    `done`, `failed`), each with its id; `Last-Event-ID` resumes after it (a malformed one
+    replays from the start). Ends after the job's `done`/`failed`, or after AI_SSE_MAX_SECONDS
+    (the browser reconnects with the last id it saw)."""
+    access = await sync_to_async(_events_access)(request, job_id=job_id)
+    if access.status_code != 200 or request.method != "GET":  # an error, OPTIONS or a 405
+        return access
+    job = access.data
+    after = events.event_id_valid(request.headers.get("Last-Event-ID"))
+
+    async def stream():
+        yield "retry: 2000\n\n"
+        last = after
+        found = await sync_to_async(events.events_read, thread_sensitive=False)(job["id"], last)
+        if job["status"] in ("succeeded", "failed") and not any(e.event in events.TERMINAL for e in found):
+            # The log expired (or never existed): the job's outcome from the database.
+            if job["status"] == "succeeded":
+                found.append(events.JobEvent(id="end", event="done", data={"result": job["result"]}))
+            else:
+                found.append(events.JobEvent(id="end", event="failed", data={"error": job["error"], "refunded": True}))
+        deadline = time.monotonic() + settings.AI_SSE_MAX_SECONDS
+        while True:
+            for event in found:
+                last = event.id if event.id != "end" else last
+                yield _sse(event)
+                if event.event in events.TERMINAL:
+                    return
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            try:
+                found = await events.events_wait(job["id"], last, min(settings.AI_SSE_KEEPALIVE_SECONDS, left))
+            except (RedisError, OSError):
+                logger.warning("reading job %s's events failed; the client reconnects", job["id"], exc_info=True)
+                return  # EventSource reconnects with the last id it saw
+            if not found:
+                yield ": keep-alive\n\n"
+
+    response = StreamingHttpResponse(stream(), content_type="text/event-stream; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
+    return response
+
+
+# The OpenAPI schema describes these through the DRF views they run (drf-spectacular reads
+# `cls` and `initkwargs`, as on a view made by as_view()).
+for _view, _cls in ((generate_story, GenerateStoryView), (job_events, JobEventsAccessView)):
+    _view.cls, _view.initkwargs = _cls, {}
