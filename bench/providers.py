@@ -52,8 +52,8 @@ from django.core.management import call_command  # noqa: E402
 
 from accounts.models import Membership  # noqa: E402
 from aigen import services  # noqa: E402
-from aigen.services.story import story_job_queue  # noqa: E402
 from aigen.models import AIUsageLog, GenerationJob  # noqa: E402
+from aigen.services.story import story_job_queue  # noqa: E402
 from credits.hooks import register_paid_plan_check  # noqa: E402
 from credits.models import CreditTransaction  # noqa: E402
 from credits.services.grants import credits_grant  # noqa: E402
