@@ -60,7 +60,10 @@ SERVER_ENV = {
     "DEBUG": "false",
     "DATABASE_URL": BENCH_URL,
     "REDIS_URL": BENCH_REDIS,
-    "CONN_MAX_AGE": "60",
+    # Under ASGI each request runs in a thread of its own: a pool per process, not persistent
+    # connections (those would be one per request thread, never reused).
+    "CONN_MAX_AGE": "0",
+    "DATABASE_POOL_MAX_SIZE": "20",
     "AI_CACHE_ENABLED": "false",
     "AI_LOCAL_STREAM_DELAY_SECONDS": "0",  # the instant provider
     "LOG_LEVEL": "ERROR",

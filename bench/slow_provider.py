@@ -415,6 +415,9 @@ def report(results: dict) -> int:
             f"{name:>22} | {len(run['answers']):>7} {good:>5} | {run['wall']:>7.2f} "
             f"{PROVIDER_SECONDS / run['wall']:>10.2f} | {run['p50']:>12.1f} {run['p95']:>8.1f}  ({probe})"
         )
+    statuses = sorted({status for status, _b, _h in stories["answers"]})
+    counts = {status: sum(1 for answer in stories["answers"] if answer[0] == status) for status in statuses}
+    print(f"MODO story answers by status: {counts}")
     if partial:
         median = statistics.median(partial)
         print(

@@ -13,7 +13,7 @@ from modo.celery import app
 
 from ..credits.balances import held
 from .media_stubs import FAULTS
-from .stubs import Reply, StubServer, success_body
+from .stubs import Reply, StubServer, stream_reply
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -207,10 +207,8 @@ def test_production_without_any_key_warns_that_tiers_refuse_and_says_nothing_of_
 
 def test_a_provider_whose_story_stays_invalid_hands_over_to_the_next(owner_api, funded, settings):
     with StubServer() as gemini, StubServer() as openai:
-        body, kind = success_body("gemini", story_text='{"title": ""}')  # not a story, twice
-        gemini.script = [Reply(body=body, content_type=kind)]
-        body, kind = success_body("openai")
-        openai.script = [Reply(body=body, content_type=kind)]
+        gemini.script = [stream_reply("gemini", '{"title": ""}')]  # not a story, twice
+        openai.script = [stream_reply("openai")]
         settings.AI_PROVIDER_KEYS = {**{name: "" for name in ALL_KEYS}, "gemini": "g-key", "openai": "o-key"}
         settings.AI_MODELS = {
             **settings.AI_MODELS,

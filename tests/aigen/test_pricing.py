@@ -7,15 +7,14 @@ import pytest
 from aigen.models import AIUsageLog
 from aigen.pricing import usage_cost_usd
 
-from .stubs import Reply, StubServer, success_body
+from .stubs import StubServer, stream_reply
 
 pytestmark = pytest.mark.django_db
 
 
 def test_a_story_usage_row_stores_its_tokens_and_their_price(owner_api, funded, settings):
     with StubServer() as gemini:
-        body, kind = success_body("gemini")  # usageMetadata: 11 prompt, 22 candidate tokens
-        gemini.script = [Reply(body=body, content_type=kind)]
+        gemini.script = [stream_reply("gemini")]  # its last chunk's usageMetadata: 11 prompt, 22 candidate tokens
         settings.AI_PROVIDER_KEYS = {**settings.AI_PROVIDER_KEYS, "gemini": "g-key"}
         settings.AI_MODELS = {
             **settings.AI_MODELS,
