@@ -5,8 +5,8 @@ filesystem broker, no Redis), through gunicorn with threads, as `make run` serve
     BENCH_AT_ONCE=100 BENCH_ROUNDS=5 .venv/bin/python bench/embedded.py
 
 It migrates a fresh SQLite file in a temporary folder, makes BENCH_AT_ONCE trial users with an
-app session each (opened in-process), starts gunicorn (BENCH_GUNICORN_WORKERS x
-BENCH_GUNICORN_THREADS, gthread) and, BENCH_ROUNDS times, releases BENCH_AT_ONCE requests
+app session each (opened in-process), starts the production web server (gunicorn.conf.py,
+BENCH_GUNICORN_WORKERS uvicorn workers) with a text worker and, BENCH_ROUNDS times, releases BENCH_AT_ONCE requests
 together: trial story requests (one per user, the trial allows two), then pages
 (/dashboard/ with the session's cookie is not available to app clients: /, /gallery/,
 /login/), then `GET /api/me`, then a double-click (two identical story requests of one more user).
@@ -27,12 +27,12 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.core.embedded import embedded_env, free_port, manage, web_server_start  # noqa: E402
+from tests.core.embedded import embedded_env, free_port, manage, web_server_start, web_server_stop  # noqa: E402
 
 AT_ONCE = int(os.environ.get("BENCH_AT_ONCE", "50"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2"))
 WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", "2"))
-THREADS = int(os.environ.get("BENCH_GUNICORN_THREADS", "8"))
+
 PASSWORD = "bench-pass-12345"
 # Users and their app sessions (allauth headless' session after a good password), opened
 # in-process: 50 sign-ins over HTTP would meet allauth's login rate limit per address.
@@ -97,12 +97,14 @@ def main() -> int:
         tokens = [line.split()[1] for line in made.stdout.decode().splitlines() if line.startswith("TOKEN ")]
         tokens, clicker = tokens[:AT_ONCE], tokens[AT_ONCE]  # the last user double-clicks with a slot left
         port = free_port()
-        server = web_server_start(env, port=port, log=tmp / "web.log", workers=WORKERS, threads=THREADS)
+        server = web_server_start(env, port=port, log=tmp / "web.log", workers=WORKERS)
         failures = 0
         try:
             limits = httpx.Limits(max_connections=AT_ONCE * 2, max_keepalive_connections=AT_ONCE * 2)
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=300, limits=limits) as client:
-                print(f"gunicorn {WORKERS} workers x {THREADS} threads on SQLite; {AT_ONCE} trial users")
+                print(
+                    f"gunicorn.conf.py with {WORKERS} uvicorn workers and a text worker on SQLite; {AT_ONCE} trial users"
+                )
                 for round_number in range(ROUNDS):
                     stories = [
                         lambda t=t, n=n, r=round_number: client.post(
@@ -126,8 +128,7 @@ def main() -> int:
                 ] * 2
                 failures += report("double-click", at_once(click))
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            web_server_stop(server)
         if failures:
             print((tmp / "web.log").read_text()[-3000:])
     print("verdict:", "PASS (0 5xx, 0 dropped)" if not failures else f"FAIL ({failures} 5xx or dropped)")

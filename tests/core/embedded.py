@@ -34,21 +34,40 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def web_server_start(env: dict, *, port: int, log: Path, workers: int = 2, threads: int = 8) -> subprocess.Popen:
-    """gunicorn (the production image's server) with threads: requests really run at once."""
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "modo.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread", "--timeout", "120"],
-        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+def web_server_start(env: dict, *, port: int, log: Path, workers: int = 2) -> subprocess.Popen:
+    """The production web server as `make run` starts it (gunicorn.conf.py: uvicorn workers),
+    and the I/O worker that writes stories, on the same filesystem broker: requests really run
+    at once, and a story is written while its request waits."""
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "modo", "worker", "-Q", "text,default", "--pool", "threads",
+         "--concurrency", "20", "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "WARNING"],
+        cwd=ROOT, env=env, stdout=log.with_suffix(".worker.log").open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "modo.asgi:application"],
+        cwd=ROOT, env={**env, "WEB_BIND": f"127.0.0.1:{port}", "WEB_WORKERS": str(workers)},
+        stdout=log.open("w"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    server.worker = worker  # stopped with the server (web_server_stop)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if server.poll() is not None:
+            web_server_stop(server)
             raise RuntimeError(f"the web server stopped: {log.read_text()[-2000:]}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
                 return server
         except httpx.HTTPError:
             time.sleep(0.3)
-    server.terminate()
+    web_server_stop(server)
     raise RuntimeError("the web server did not answer /healthz within 90 s")
+
+
+def web_server_stop(server: subprocess.Popen) -> None:
+    for process in (server, server.worker):
+        process.terminate()
+    for process in (server, server.worker):
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -6,7 +6,7 @@ import threading
 
 import httpx
 
-from .embedded import embedded_env, free_port, manage, web_server_start
+from .embedded import embedded_env, free_port, manage, web_server_start, web_server_stop
 
 USERS = 10
 PASSWORD = "x-pass-12345-embedded"
@@ -68,8 +68,7 @@ def test_ten_trial_story_requests_at_once_on_sqlite_answer_no_5xx(tmp_path):
             me = _at_once([lambda t=token: client.get("/api/me", headers={"X-Session-Token": t}) for token in tokens])
             double_click = _at_once([story(tokens[0], "The same click twice") for _ in range(2)])
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        web_server_stop(server)
 
     assert _statuses(stories) == [200] * USERS, (tmp_path / "web.log").read_text()[-3000:]
     assert _statuses(me) == [200] * USERS
