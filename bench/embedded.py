@@ -102,9 +102,7 @@ def main() -> int:
         try:
             limits = httpx.Limits(max_connections=AT_ONCE * 2, max_keepalive_connections=AT_ONCE * 2)
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=300, limits=limits) as client:
-                print(
-                    f"gunicorn.conf.py with {WORKERS} uvicorn workers and a text worker on SQLite; {AT_ONCE} trial users"
-                )
+                print(f"gunicorn.conf.py: {WORKERS} uvicorn workers, a text worker, SQLite; {AT_ONCE} trial users")
                 for round_number in range(ROUNDS):
                     stories = [
                         lambda t=t, n=n, r=round_number: client.post(
