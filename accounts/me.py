@@ -13,7 +13,7 @@ SectionProvider = Callable[[Membership], dict]
 
 EMPTY_SECTIONS: dict[str, dict] = {
     "subscription": {"tier": None, "status": None, "current_period_end": None},
-    "credits": {"balance": None, "bonus_balance": None, "total": None},
+    "credits": {"balance": None, "bonus_balance": None, "total": None, "low": None},
     "trial": {"used": None, "max": None, "ends_at": None, "active": None},
 }
 _providers: dict[str, SectionProvider] = {}

@@ -9,3 +9,11 @@ class AigenConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401 - registers the system checks
+        from .config import ai_settings_validate
+
+        ai_settings_validate()  # a nonsensical price table or breaker setting refuses to start
+        from observability.metrics import scrape_collector_register
+
+        from .breaker import BreakerStateCollector
+
+        scrape_collector_register(BreakerStateCollector())

@@ -16,3 +16,18 @@ class RateLimited(ApplicationError):
     status_code = 429
     code = "RATE_LIMITED"
     headers: dict[str, str] = {}
+
+
+class ProvidersUnavailable(ApplicationError):
+    """503 before any charge: no provider may serve this kind and quality (no real provider has
+    a key and the placeholder provider is off)."""
+
+    status_code = 503
+    code = "AI_UNAVAILABLE"
+
+
+class QueueUnavailable(ApplicationError):
+    """503: the job was charged but could not be queued; it is already failed and refunded."""
+
+    status_code = 503
+    code = "QUEUE_UNAVAILABLE"

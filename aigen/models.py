@@ -27,6 +27,7 @@ class GenerationJob(TimeStampedModel):
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Running")
         SUCCEEDED = "succeeded", _("Succeeded")
+        PARTIAL = "partial", _("Partly delivered")
         FAILED = "failed", _("Failed")
 
     class Quality(models.TextChoices):
@@ -58,6 +59,14 @@ class GenerationJob(TimeStampedModel):
     refunded = models.BooleanField(default=False)
     attempts = models.PositiveSmallIntegerField(default=0)
     operation = models.CharField(max_length=300, blank=True, help_text="Provider operation id (Veo).")
+    placeholder = models.BooleanField(
+        default=False, help_text="Served by the offline placeholder provider (local text or images)."
+    )
+    clips = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Per-beat video: one entry per clip (charge, Veo operation, status, file); empty otherwise.",
+    )
     deadline_at = models.DateTimeField()
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -79,7 +88,12 @@ class GenerationJob(TimeStampedModel):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+        return self.status in (self.Status.SUCCEEDED, self.Status.PARTIAL, self.Status.FAILED)
+
+    @property
+    def extra_charge_ids(self) -> list[str]:
+        """The charges of a per-beat video's clips besides the job's own (`charge_id`)."""
+        return [clip["charge_id"] for clip in self.clips if clip["charge_id"] != str(self.charge_id)]
 
 
 class AIUsageLog(models.Model):
@@ -88,6 +102,18 @@ class AIUsageLog(models.Model):
     class Status(models.TextChoices):
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped (circuit open)")
+
+    class Outcome(models.TextChoices):
+        SUCCEEDED = "succeeded", _("Succeeded")
+        SKIPPED = "skipped", _("Skipped (circuit open)")
+        TIMEOUT = "timeout", _("Timed out")
+        RATE_LIMITED = "rate_limited", _("Rate limited")
+        SERVER_ERROR = "server_error", _("Server error")
+        UNREACHABLE = "unreachable", _("Unreachable")
+        REFUSED = "refused", _("Refused (safety)")
+        REJECTED = "rejected", _("Request rejected")
+        INVALID_ANSWER = "invalid_answer", _("Invalid answer")
 
     # No index of its own: (organization, created_at) below serves every lookup by organization.
     organization = models.ForeignKey(
@@ -104,7 +130,10 @@ class AIUsageLog(models.Model):
     error = models.CharField(max_length=500, blank=True)
     tokens_in = models.PositiveIntegerField(null=True, blank=True)
     tokens_out = models.PositiveIntegerField(null=True, blank=True)
-    cost_usd = models.DecimalField(max_digits=10, decimal_places=6, default=0)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    # From the usage the provider reported and AI_PRICES (aigen.pricing); 9 places keep a
+    # 10-token call's cost.
+    cost_usd = models.DecimalField(max_digits=15, decimal_places=9, default=0)
     cache_hit = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -1,13 +1,17 @@
 """The provider registry: AI_MODELS entries (settings) -> adapters, with their fallbacks.
 
 An entry such as "image:fast" names a provider, a model and the entries to fall back to.
-`provider_chain` walks the entry and its fallbacks in order, skipping providers with no API
-key; with no keys at all the chain ends on `local`.
+`provider_chain` walks the entry and its fallbacks depth-first in the order written, skipping
+providers with no API key or an open circuit breaker. `local` text and images (placeholders)
+serve only where AI_LOCAL_PROVIDER_ENABLED allows and no real provider of the chain has a key.
 """
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
+from .breaker import breaker_allows
+from .errors import ProvidersUnavailable
 from .providers.base import Provider, ProviderConfig
 
 # Dotted paths, imported on first use: each SDK costs 20-40 MB per process, so a process loads
@@ -45,25 +49,91 @@ def provider_build(key: str) -> Provider:
             timeout=float(entry.get("timeout", 60)),
             max_retries=settings.AI_PROVIDER_MAX_RETRIES,
             backoff=settings.AI_PROVIDER_BACKOFF_SECONDS,
-            cost_usd=float(entry.get("cost_usd", 0)),
         )
     )
     if name == "veo":
         provider.poll_seconds = settings.AI_VEO_POLL_SECONDS
+        provider.clip_seconds = settings.AI_VEO_CLIP_SECONDS
     return provider
 
 
-def provider_chain(key: str) -> list[Provider]:
-    """The providers to try for `key`, first choice first; never empty."""
-    seen: list[str] = []
-    pending = [key]
-    while pending:
-        current = pending.pop(0)
-        if current in seen or current not in settings.AI_MODELS:
-            continue
-        seen.append(current)
-        pending.extend(model_entry(current).get("fallback", []))
-    chain = [provider_build(k) for k in seen if provider_configured(model_entry(k)["provider"])]
+def entry_kind(key: str) -> str:
+    return key.split(":", 1)[0]
+
+
+def entry_is_placeholder(key: str) -> bool:
+    """`local` text and images stand in for a real provider; the animatic (local video) is a
+    real product made of the user's own images, priced as such."""
+    return model_entry(key)["provider"] == "local" and entry_kind(key) != "video"
+
+
+def chain_entries(key: str) -> list[str]:
+    """`key` and its fallbacks, depth-first in the order written: each entry's own fallbacks
+    come before its next sibling's (text:fast -> text:premium -> text:anthropic -> ...)."""
+    order: list[str] = []
+
+    def visit(current: str) -> None:
+        if current in order or current not in settings.AI_MODELS:
+            return
+        order.append(current)
+        for fallback in model_entry(current).get("fallback", []):
+            visit(fallback)
+
+    visit(key)
+    return order
+
+
+def chain_entries_serving(key: str) -> list[str]:
+    """The entries that may serve `key` by configuration (keys, AI_LOCAL_PROVIDER_ENABLED).
+
+    A placeholder serves only where the operator allows it and no real provider of the chain
+    has a key: never as a silent fallback for a paid request."""
+    entries = chain_entries(key)
+    serving = [k for k in entries if not entry_is_placeholder(k) and provider_configured(model_entry(k)["provider"])]
+    if serving or not settings.AI_LOCAL_PROVIDER_ENABLED:
+        return serving
+    placeholders = [k for k in entries if entry_is_placeholder(k)]
+    fallback = LOCAL_FALLBACK.get(entry_kind(key))
+    return placeholders or ([fallback] if fallback in settings.AI_MODELS else [])
+
+
+class ProviderChain(list):
+    """The providers to call, in order; `skipped`: (provider, model) pairs left out because
+    their circuit breaker is open."""
+
+    skipped: list[tuple[str, str]]
+
+
+def provider_chain(key: str) -> ProviderChain:
+    """The providers to try for `key` now, first choice first, without those whose breaker is
+        open. Raises ProvidersUnavailable (503; before any charge for a story) when configuration
+    allows none or every breaker is open."""
+    entries = _serving_or_refuse(key)
+    chain = ProviderChain()
+    chain.skipped = []
+    for entry in entries:
+        provider, model = model_entry(entry)["provider"], model_entry(entry)["model"]
+        if breaker_allows(provider=provider, model=model):
+            chain.append(provider_build(entry))
+        else:
+            chain.skipped.append((provider, model))
     if not chain:
-        chain = [provider_build(LOCAL_FALLBACK[key.split(":", 1)[0]])]
+        raise ProvidersUnavailable(
+            _("Every provider for this is failing right now. Nothing was charged; please try again in a minute."),
+            tier=key,
+        )
     return chain
+
+
+def chain_first(key: str) -> Provider:
+    """The provider a job for `key` starts on, to label it when queued (the worker decides)."""
+    return provider_build(_serving_or_refuse(key)[0])
+
+
+def _serving_or_refuse(key: str) -> list[str]:
+    entries = chain_entries_serving(key)
+    if not entries:
+        raise ProvidersUnavailable(
+            _("This kind of generation is not available right now. Nothing was charged."), tier=key
+        )
+    return entries

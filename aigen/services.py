@@ -18,6 +18,7 @@ import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
@@ -39,11 +40,14 @@ from observability import metrics
 
 from . import prompts
 from .admission import generation_cost
-from .errors import GenerationFailed
+from .breaker import breaker_record
+from .errors import GenerationFailed, QueueUnavailable
 from .hooks import GenerationTarget, generation_succeeded
 from .models import AIUsageLog, GenerationJob
-from .providers.base import Provider, ProviderError, VideoRequest
-from .registry import model_entry, provider_chain
+from .pricing import usage_cost_usd
+from .providers.base import Provider, ProviderError, VideoRequest, output_usage
+from .receipts import call_outcome
+from .registry import ProviderChain, chain_first, entry_is_placeholder, model_entry, provider_chain
 from .story import STORY_SCHEMA, InvalidStory, story_parse
 
 logger = logging.getLogger(__name__)
@@ -57,6 +61,7 @@ class StoryOutcome:
     remaining: int
     cached: bool
     job_id: uuid.UUID | None
+    placeholder: bool = False
 
 
 @dataclass
@@ -70,7 +75,10 @@ class _Call:
     error: str = ""
     tokens_in: int | None = None
     tokens_out: int | None = None
-    cost_usd: float = 0.0
+    images: int | None = None
+    video_seconds: float | None = None
+    cost_usd: Decimal = Decimal(0)
+    outcome: str = AIUsageLog.Outcome.SUCCEEDED
     duration_ms: int = 0
 
 
@@ -152,10 +160,12 @@ def generation_job_fail(*, job_id: uuid.UUID, error: str) -> bool:
         job.status = GenerationJob.Status.FAILED
         job.error = error[:500]
         job.finished_at = timezone.now()
-        if job.charge_id:
-            charge = CreditTransaction.objects.get(pk=job.charge_id)
-            credits_refund(charge=charge, user=job.user, description=_("Refund: the generation failed"))
-            job.refunded = True
+        # A per-beat video has one charge per clip (the first is the job's): each goes back once.
+        for charge_id in [job.charge_id, *job.extra_charge_ids]:
+            if charge_id:
+                charge = CreditTransaction.objects.get(pk=charge_id)
+                credits_refund(charge=charge, user=job.user, description=_("Refund: the generation failed"))
+                job.refunded = True
         if job.trial_slot and job.user_id:
             trial_slot_release(user=job.user)
         job.save(update_fields=["status", "error", "finished_at", "refunded", "updated_at"])
@@ -179,7 +189,13 @@ def generation_job_refund(*, job: GenerationJob) -> bool:
 
 
 def generation_job_succeed(
-    *, job: GenerationJob, result: dict, output_file: str, provider: Provider, usage: list[AIUsageLog] = ()
+    *,
+    job: GenerationJob,
+    result: dict,
+    output_file: str,
+    provider: Provider,
+    usage: list[AIUsageLog] = (),
+    status: str = GenerationJob.Status.SUCCEEDED,
 ) -> bool:
     """Mark an open job succeeded (one conditional UPDATE) and tell higher apps.
 
@@ -190,12 +206,13 @@ def generation_job_succeed(
     """
     now = timezone.now()
     values = {
-        "status": GenerationJob.Status.SUCCEEDED,
+        "status": status,
         "progress": 100,
         "result": result,
         "output_file": output_file,
         "provider": provider.name,
         "model": provider.config.model,
+        "placeholder": entry_is_placeholder(provider.config.entry),
         "finished_at": now,
         "updated_at": now,
     }
@@ -207,10 +224,10 @@ def generation_job_succeed(
                 updated = GenerationJob.objects.filter(pk=job.pk, status__in=OPEN).update(**values)
                 _usage_insert(usage)
         if updated:
-            job.status, job.progress, job.result = GenerationJob.Status.SUCCEEDED, 100, result
+            job.status, job.progress, job.result = status, 100, result
             job.output_file, job.finished_at = output_file, now
-            job.provider, job.model = provider.name, provider.config.model
-            metrics.generation_finished(kind=job.kind, provider=provider.name, status="succeeded", since=job.created_at)
+            job.provider, job.model, job.placeholder = provider.name, provider.config.model, values["placeholder"]
+            metrics.generation_finished(kind=job.kind, provider=provider.name, status=status, since=job.created_at)
             generation_succeeded.send(sender=GenerationJob, job=job)
     return bool(updated)
 
@@ -256,7 +273,8 @@ def _usage_rows(*, job: GenerationJob, endpoint: str, calls: list[_Call], credit
             error=call.error[:500],
             tokens_in=call.tokens_in,
             tokens_out=call.tokens_out,
-            cost_usd=round(call.cost_usd, 6),
+            cost_usd=call.cost_usd,
+            outcome=call.outcome,
         )
         for call in calls
     ]
@@ -303,13 +321,37 @@ def _call(provider: Provider) -> _Call:
     return _Call(provider=provider.name, model=provider.config.model, started=time.monotonic())
 
 
-def _call_end(call: _Call, *, error: Exception | None = None, cost: float = 0.0) -> _Call:
+def _call_end(call: _Call, *, error: Exception | None = None) -> _Call:
+    """Close a call: its duration, outcome and USD cost (from the usage it reported, whether
+    or not its answer was usable), and tell the provider's circuit breaker."""
     call.duration_ms = int((time.monotonic() - call.started) * 1000)
+    call.outcome = call_outcome(error)
     if error is not None:
         call.status, call.error = AIUsageLog.Status.FAILED, str(error)
-    else:
-        call.cost_usd = cost
+    call.cost_usd = usage_cost_usd(
+        provider=call.provider,
+        model=call.model,
+        tokens_in=call.tokens_in,
+        tokens_out=call.tokens_out,
+        images=call.images,
+        video_seconds=call.video_seconds,
+    )
+    breaker_record(provider=call.provider, model=call.model, error=error)
     return call
+
+
+def _skipped_calls(chain: ProviderChain) -> list[_Call]:
+    """The chain's providers left out because their breaker is open, for the receipt."""
+    return [
+        _Call(
+            provider=provider,
+            model=model,
+            started=time.monotonic(),
+            status=AIUsageLog.Status.SKIPPED,
+            outcome=AIUsageLog.Outcome.SKIPPED,
+        )
+        for provider, model in chain.skipped
+    ]
 
 
 def output_save(*, job: GenerationJob, data: bytes, extension: str, fresh: bool = False) -> str:
@@ -381,6 +423,7 @@ def story_generate(
                 remaining=credits_summary_get(organization=organization).total,
                 cached=True,
                 job_id=uuid.UUID(hit["job_id"]),
+                placeholder=hit.get("placeholder", False),
             )
     credits = int(model_entry(entry_key)["credits"])
     job, remaining = generation_job_create(
@@ -398,7 +441,7 @@ def story_generate(
         beat_ref=(target.beat_id or "") if target else "",  # a beat's text only (studio decides)
         tier=tier,
     )
-    calls: list[_Call] = []
+    calls: list[_Call] = _skipped_calls(chain)
     try:
         story, provider = _story_from_chain(chain, premise=premise, variation=variation, calls=calls)
         path = output_save(job=job, data=json.dumps(story, ensure_ascii=False).encode(), extension="json", fresh=True)
@@ -414,13 +457,19 @@ def story_generate(
         generation_job_fail(job_id=job.pk, error=str(error))
         _usage_insert(_usage_rows(job=job, endpoint="generate-story", calls=calls, credits=0))
         raise GenerationFailed(
-            _("The story could not be generated; your credits were refunded."),
+            _("The story could not be generated. You were not charged."),
             job_id=str(job.pk),
+            creditsUsed=0,
+            refunded=True,
             remainingCredits=remaining + credits,
         ) from error
     if settings.AI_CACHE_ENABLED:
-        cache.set(key, {"data": story, "job_id": str(job.pk)}, settings.AI_CACHE_TTL_SECONDS)
-    return StoryOutcome(data=story, credits_used=credits, remaining=remaining, cached=False, job_id=job.pk)
+        cache.set(
+            key, {"data": story, "job_id": str(job.pk), "placeholder": job.placeholder}, settings.AI_CACHE_TTL_SECONDS
+        )
+    return StoryOutcome(
+        data=story, credits_used=credits, remaining=remaining, cached=False, job_id=job.pk, placeholder=job.placeholder
+    )
 
 
 def _story_from_chain(chain: list[Provider], *, premise: str, variation: int, calls: list[_Call]):
@@ -440,14 +489,15 @@ def _story_from_chain(chain: list[Provider], *, premise: str, variation: int, ca
             try:
                 story = story_parse(answer.text)
             except InvalidStory as error:
-                calls.append(_call_end(call, error=error, cost=provider.config.cost_usd))
+                calls.append(_call_end(call, error=error))
                 if attempt == 0:
                     prompt = prompts.story_repair_prompt(
                         premise=premise, variation=variation, problem=str(error), previous=answer.text
                     )
                     continue
-                raise  # still invalid after the repair: the generation fails
-            calls.append(_call_end(call, cost=provider.config.cost_usd))
+                last_error = error  # still invalid after the repair: that provider failed, the next one tries
+                break
+            calls.append(_call_end(call))
             return story, provider
     raise last_error or ProviderError("aigen", "no provider available")
 
@@ -461,7 +511,7 @@ def image_job_queue(
     from .tasks import image_generate
 
     entry_key = f"image:{quality}"
-    first = provider_chain(entry_key)[0]
+    first = chain_first(entry_key)
     job, remaining = generation_job_create(
         organization=organization,
         user=user,
@@ -475,7 +525,7 @@ def image_job_queue(
         project_ref=target.project_id if target else "",
         beat_ref=(target.beat_id or "") if target else "",
     )
-    transaction.on_commit(lambda: image_generate.delay(str(job.pk)))
+    generation_job_enqueue(job, image_generate)
     return job, remaining
 
 
@@ -498,7 +548,7 @@ def video_job_queue(
     from .tasks import video_generate
 
     entry_key = f"video:{quality}"
-    first = provider_chain(entry_key)[0]
+    first = chain_first(entry_key)
     job, remaining = generation_job_create(
         organization=organization,
         user=user,
@@ -512,8 +562,29 @@ def video_job_queue(
         project_ref=target.project_id if target else "",
         beat_ref=(target.beat_id or "") if target else "",
     )
-    transaction.on_commit(lambda: video_generate.delay(str(job.pk)))
+    generation_job_enqueue(job, video_generate)
     return job, remaining
+
+
+def generation_job_enqueue(job: GenerationJob, task) -> None:
+    """Queue the job's task once its charge has committed. When the broker refuses (down,
+    unreachable, a worker module that fails to import), the job is failed and refunded at
+    once and the request answers 503: no credits stay held until the sweeper."""
+
+    def send() -> None:
+        try:
+            task.delay(str(job.pk))
+        except Exception as error:  # noqa: BLE001 - whatever the broker raised, the charge goes back
+            logger.error("ai.job.enqueue_failed", extra={"job_id": str(job.pk), "error": str(error)[:300]})
+            generation_job_fail(job_id=job.pk, error=_("The job could not be queued; credits refunded."))
+            raise QueueUnavailable(
+                _("The generation could not be started right now. You were not charged; please try again."),
+                job_id=str(job.pk),
+                creditsUsed=0,
+                refunded=True,
+            ) from error
+
+    transaction.on_commit(send)
 
 
 def generation_job_execute(*, job_id: uuid.UUID) -> GenerationJob | None:
@@ -523,7 +594,7 @@ def generation_job_execute(*, job_id: uuid.UUID) -> GenerationJob | None:
     if job is None:
         return None
     chain = provider_chain(f"{job.kind}:{job.quality}")
-    calls: list[_Call] = []
+    calls: list[_Call] = _skipped_calls(chain)
     last_error: ProviderError | None = None
 
     def usage() -> list[AIUsageLog]:
@@ -548,7 +619,8 @@ def generation_job_execute(*, job_id: uuid.UUID) -> GenerationJob | None:
                 calls.append(_call_end(call, error=error))
                 last_error = error
                 continue
-            calls.append(_call_end(call, cost=provider.config.cost_usd))
+            call.images, call.video_seconds = output_usage(output)
+            calls.append(_call_end(call))
             path = output_save(job=job, data=output.data, extension=output.extension)
             # One commit for the job's outcome and its usage rows: a worker dying after it
             # leaves no provider call unlogged.

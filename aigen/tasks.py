@@ -12,7 +12,8 @@ import uuid
 from celery import shared_task
 from django.conf import settings
 
-from . import services
+from . import clips, services
+from .models import GenerationJob
 from .providers.base import ProviderError
 from .scratch import job_scratch_orphans_purge
 
@@ -20,8 +21,10 @@ logger = logging.getLogger(__name__)
 
 
 def _run(task, job_id: str) -> None:
+    per_clip = GenerationJob.objects.filter(pk=job_id).exclude(clips=[]).exists()
+    execute = clips.video_clips_execute if per_clip else services.generation_job_execute
     try:
-        services.generation_job_execute(job_id=uuid.UUID(job_id))
+        execute(job_id=uuid.UUID(job_id))
     except Exception as error:  # noqa: BLE001 - every failure is either retried or ends the job
         retryable = error.retryable if isinstance(error, ProviderError) else True
         attempts_left = task.request.retries + 1 < settings.AI_TASK_MAX_ATTEMPTS

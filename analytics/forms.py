@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .selectors import Period
+from .selectors.periods import Period
 
 EARLIEST = date(2020, 1, 1)  # before MODO existed; also keeps every date far from datetime's limits
 

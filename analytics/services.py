@@ -28,7 +28,8 @@ from django.utils import timezone
 from credits.models import CreditTransaction
 
 from .models import DailyOrganizationCredits, MonthlyOrganizationCredits, RollupDay
-from .selectors import ROLLUPS, Period, jakarta_day, runs_of_days
+from .selectors.periods import Period, jakarta_day
+from .selectors.rollups import ROLLUPS, runs_of_days
 
 # Runs of the rollup wait for each other (beat and a backfill at once would both insert a day).
 _ADVISORY_LOCK = 0x616E616C  # "anal": any constant unique to this lock

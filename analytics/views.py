@@ -20,11 +20,24 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from aigen.breaker import CLOSED, HALF_OPEN, OPEN, breaker_states
 from billing.emails import idr_format
 
-from . import charts, selectors
+from . import charts
 from .forms import PeriodForm
-from .selectors import Period
+from .selectors.conversion import trial_conversion
+from .selectors.credits_spent import credits_spent_per_day
+from .selectors.margins import margin_per_feature
+from .selectors.organizations import top_organizations
+from .selectors.periods import DailySeries, Period
+from .selectors.provider_health import provider_health
+from .selectors.revenue import revenue_per_day
+
+BREAKER_STATE_LABELS = {
+    CLOSED: gettext_lazy("closed"),
+    HALF_OPEN: gettext_lazy("half-open"),
+    OPEN: gettext_lazy("open"),
+}
 
 
 @dataclass
@@ -44,7 +57,7 @@ class Section:
         return list(zip_longest(self.charts, self.captions, fillvalue=""))
 
 
-def _daily_table(series: selectors.DailySeries, fmt) -> tuple[list[str], list[list[str]]]:
+def _daily_table(series: DailySeries, fmt) -> tuple[list[str], list[list[str]]]:
     headers = [_("Day"), *series.series, _("Total")]
     rows = []
     for n, day in enumerate(series.days):
@@ -55,7 +68,7 @@ def _daily_table(series: selectors.DailySeries, fmt) -> tuple[list[str], list[li
 
 
 def _daily_section(
-    *, slug: str, title: str, daily: selectors.DailySeries, y_label: str, total_label: str, fmt, note: str
+    *, slug: str, title: str, daily: DailySeries, y_label: str, total_label: str, fmt, note: str
 ) -> Section:
     """A stacked bar per day, the totals per series, and the days as a table."""
     legend = charts.colours_for(list(daily.series))
@@ -80,7 +93,7 @@ def credits_section(period: Period) -> Section:
     return _daily_section(
         slug="credits",
         title=_("Credits spent per day by feature"),
-        daily=selectors.credits_spent_per_day(period=period),
+        daily=credits_spent_per_day(period=period),
         y_label=_("Credits"),
         total_label=_("Credits spent"),
         fmt=charts.integer,
@@ -95,7 +108,7 @@ def revenue_section(period: Period) -> Section:
     return _daily_section(
         slug="revenue",
         title=_("Revenue per day by gateway (IDR)"),
-        daily=selectors.revenue_per_day(period=period),
+        daily=revenue_per_day(period=period),
         y_label=_("IDR"),
         total_label=_("Revenue"),
         fmt=idr_format,
@@ -104,7 +117,7 @@ def revenue_section(period: Period) -> Section:
 
 
 def margin_section(period: Period) -> Section:
-    report = selectors.margin_per_feature(period=period)
+    report = margin_per_feature(period=period)
     value = report.credit_value
     if value.source == "orders":
         source = _("the realised price of the %(orders)s orders paid in this range") % {"orders": value.orders}
@@ -172,7 +185,7 @@ def margin_section(period: Period) -> Section:
 
 
 def providers_section(period: Period) -> Section:
-    health = selectors.provider_health(period=period)
+    health = provider_health(period=period)
     return Section(
         slug="providers",
         title=_("Error rate and p95 duration per provider"),
@@ -191,6 +204,9 @@ def providers_section(period: Period) -> Section:
                 x_label=_("p95 duration (ms)"),
                 value_format=charts.milliseconds,
             ),
+        ],
+        figures=[
+            (_("Circuit %(provider)s/%(model)s") % row, BREAKER_STATE_LABELS[row["state"]]) for row in breaker_states()
         ],
         headers=[_("Provider"), _("Calls"), _("Failed"), _("Error rate"), _("p95 duration")],
         rows=[
@@ -215,7 +231,7 @@ def providers_section(period: Period) -> Section:
 
 
 def organizations_section(period: Period) -> Section:
-    top = selectors.top_organizations(period=period)
+    top = top_organizations(period=period)
     return Section(
         slug="organizations",
         title=_("Top organizations by credits spent"),
@@ -236,7 +252,7 @@ def organizations_section(period: Period) -> Section:
 
 
 def conversion_section(period: Period) -> Section:
-    conversion = selectors.trial_conversion(period=period)
+    conversion = trial_conversion(period=period)
     legend = charts.colours_for(list(conversion.per_day.series))
     headers, rows = _daily_table(conversion.per_day, charts.integer)
     return Section(

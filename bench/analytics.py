@@ -1,4 +1,4 @@
-"""Benchmark of the staff analytics queries (analytics/selectors.py) on a large history (not a test).
+"""Benchmark of the staff analytics queries (analytics/selectors/) on a large history (not a test).
 
     .venv/bin/python bench/analytics.py                 # minutes: most of it generating 2M rows in Python
     BENCH_USAGE_ROWS=200000 .venv/bin/python bench/analytics.py
@@ -66,8 +66,15 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import Organization  # noqa: E402
-from analytics import selectors, services  # noqa: E402
+from analytics import services  # noqa: E402
 from analytics.models import RollupDay  # noqa: E402
+from analytics.selectors.conversion import trial_conversion  # noqa: E402
+from analytics.selectors.credits_spent import credits_spent_per_day  # noqa: E402
+from analytics.selectors.margins import margin_per_feature  # noqa: E402
+from analytics.selectors.organizations import top_organizations  # noqa: E402
+from analytics.selectors.periods import Period  # noqa: E402
+from analytics.selectors.provider_health import provider_health  # noqa: E402
+from analytics.selectors.revenue import revenue_per_day  # noqa: E402
 from billing.models import CreditPack, Plan  # noqa: E402
 
 # What a generation is: usage-log endpoint, ledger feature, credits, providers (with a weight,
@@ -285,12 +292,12 @@ def rollup() -> None:
 
 
 SELECTORS = [
-    ("credits per day by feature", selectors.credits_spent_per_day),
-    ("revenue per day by gateway", selectors.revenue_per_day),
-    ("margin per feature", selectors.margin_per_feature),
-    ("provider errors and p95", selectors.provider_health),
-    ("top organizations", selectors.top_organizations),
-    ("trial-to-paid conversion", selectors.trial_conversion),
+    ("credits per day by feature", credits_spent_per_day),
+    ("revenue per day by gateway", revenue_per_day),
+    ("margin per feature", margin_per_feature),
+    ("provider errors and p95", provider_health),
+    ("top organizations", top_organizations),
+    ("trial-to-paid conversion", trial_conversion),
 ]
 PLAN_WORDS = ("Scan", "Join", "Aggregate", "Execution Time", "Planning Time", "Buffers", "Sort", "Workers")
 
@@ -308,7 +315,7 @@ def explain(sql: str, session: list[str]) -> list[str]:
     return [line.split("  (cost=")[0].rstrip() if "(cost=" in line else line for line in summary]
 
 
-def backend_cpu_ms(selector, period: selectors.Period) -> float | None:
+def backend_cpu_ms(selector, period: Period) -> float | None:
     """CPU time the PostgreSQL backend spent on one run, without parallel workers (least of 3).
 
     On a shared machine wall time mostly measures the neighbours; this is what the query
@@ -331,7 +338,7 @@ def backend_cpu_ms(selector, period: selectors.Period) -> float | None:
     return min(spent)
 
 
-def measure(label: str, selector, period: selectors.Period) -> tuple[float, float | None]:
+def measure(label: str, selector, period: Period) -> tuple[float, float | None]:
     selector(period=period)  # warm-up: the pages are hot in a running system too
     timings = []
     for _ in range(RUNS):
@@ -381,7 +388,7 @@ def main() -> int:
     connection.close()
     results = []
     for days in (30, 365):
-        period = selectors.Period.last_days(days)
+        period = Period.last_days(days)
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT count(*) FROM aigen_aiusagelog WHERE created_at >= %s AND created_at < %s",

@@ -5,6 +5,7 @@ from celery import shared_task
 from .idempotency import idempotency_purge_expired
 from .selectors import credits_audit_drift
 from .services.audit import credits_drift_alert_send
+from .services.low_balance import low_balance_email_send
 
 
 @shared_task
@@ -19,3 +20,8 @@ def credits_audit_daily() -> int:
 @shared_task
 def idempotency_purge_daily() -> int:
     return idempotency_purge_expired()
+
+
+@shared_task
+def low_balance_email(organization_id: str, total: int) -> int:
+    return low_balance_email_send(organization_id=organization_id, total=total)

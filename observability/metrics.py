@@ -187,8 +187,20 @@ def queue_lengths() -> dict[str, int]:
 
 
 _queue_depth = QueueDepthCollector()
+# Collectors that read a shared state when Prometheus scrapes (the queue lengths, and what
+# apps add at start with scrape_collector_register, such as aigen's circuit breakers).
+_scrape_collectors: list = [_queue_depth]
 if not MULTIPROC_DIR:
     REGISTRY.register(_queue_depth)
+
+
+def scrape_collector_register(collector) -> None:
+    """Add a collector whose figures are read at scrape time (once per process)."""
+    if any(type(known) is type(collector) for known in _scrape_collectors):
+        return
+    _scrape_collectors.append(collector)
+    if not MULTIPROC_DIR:
+        REGISTRY.register(collector)
 
 
 def metrics_exposition() -> bytes:
@@ -198,7 +210,8 @@ def metrics_exposition() -> bytes:
     for attempt in range(2):
         registry = CollectorRegistry()
         MultiProcessCollector(registry, path=MULTIPROC_DIR)
-        registry.register(_queue_depth)
+        for collector in _scrape_collectors:
+            registry.register(collector)
         try:
             return generate_latest(registry)
         except FileNotFoundError:  # a starting process removed a dead one's file mid-read

@@ -70,6 +70,7 @@ def on_generation_succeeded(sender, job, **kwargs) -> None:
         file_name=job.output_file,
         prompt=str((job.input or {}).get("prompt", ""))[:2000],
         generation_job_id=job.id,
+        placeholder=job.placeholder,
     )
     if kind == Asset.Kind.VIDEO and job.user_id:
         services.notification_create(

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from aigen import services as aigen_services
 from aigen.admission import generation_admitted, generation_cost
+from aigen.clips import video_job_queue_per_beat
 from aigen.registry import model_entry
 from core.errors import ApplicationError, OrganizationSuspended, ValidationFailed
 from credits.idempotency import idempotency_begin, idempotency_complete, idempotency_release
@@ -126,7 +127,7 @@ def _generate(request: HttpRequest, project: Project, action: str):
             )
             messages.success(request, _("Image queued. It appears here when it is ready."))
             return job.pk
-        job, _remaining = aigen_services.video_job_queue(
+        job, _remaining = video_job_queue_per_beat(
             organization=organization,
             user=request.user,
             quality=quality,

@@ -144,6 +144,7 @@ class Asset(SoftDeletable, TimeStampedModel):
     file = models.FileField(upload_to="assets/%Y/%m/", max_length=300)
     prompt = models.TextField(blank=True)
     generation_job_id = models.UUIDField(null=True, blank=True, unique=True)
+    placeholder = models.BooleanField(default=False, help_text="Made by the offline placeholder provider.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)
 

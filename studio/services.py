@@ -268,6 +268,7 @@ def asset_create(
     file_name: str,
     prompt: str = "",
     generation_job_id=None,
+    placeholder: bool = False,
 ) -> Asset:
     """A generated file (already in the default storage) becomes the project's asset.
 
@@ -284,6 +285,7 @@ def asset_create(
             kind=kind,
             prompt=prompt,
             generation_job_id=generation_job_id,
+            placeholder=placeholder,
         )
         asset.file.name = file_name
         asset.save()

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.me import me_sections
+from aigen.receipts import job_receipts
 from aigen.selectors import generation_job_list_for_project, generation_job_list_recent
 from billing.selectors import plan_list_for_sale
 from core.errors import ApplicationError, ValidationFailed
@@ -124,6 +125,9 @@ def project_page(request: HttpRequest, project_id) -> HttpResponse:
 def _jobs_context(organization, project) -> dict:
     jobs = generation_job_list_for_project(organization=organization, project_id=project.id)
     purposes = selectors.job_purposes(organization=organization, jobs=jobs)
+    receipts = job_receipts(jobs)
+    for job in jobs:
+        job.receipt = receipts[job.pk]
     return {
         "jobs": [(job, purposes[job.pk]) for job in jobs],
         "jobs_active": any(not job.is_finished for job in jobs),

@@ -29,6 +29,9 @@ class CreditsSectionSerializer(serializers.Serializer):
     balance = serializers.IntegerField(allow_null=True)
     bonus_balance = serializers.IntegerField(allow_null=True)
     total = serializers.IntegerField(allow_null=True)
+    low = serializers.BooleanField(
+        allow_null=True, help_text="Below CREDITS_LOW_BALANCE_THRESHOLD: time to buy credits."
+    )
 
 
 class TrialSectionSerializer(serializers.Serializer):

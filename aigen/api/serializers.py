@@ -1,10 +1,12 @@
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.validation import StrictRequestSerializer
 
-from ..models import GenerationJob
+from ..models import AIUsageLog, GenerationJob
+from ..receipts import job_credits_refunded, job_receipt
 
 MAX_PREMISE = 5000
 MAX_PROMPT = 2000
@@ -75,6 +77,7 @@ class StoryResponseSerializer(serializers.Serializer):
     remainingCredits = serializers.IntegerField()  # noqa: N815
     cached = serializers.BooleanField()
     job_id = serializers.UUIDField(allow_null=True)
+    placeholder = serializers.BooleanField()
 
 
 class JobQueuedSerializer(serializers.Serializer):
@@ -82,6 +85,29 @@ class JobQueuedSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=GenerationJob.Status.choices)
     creditsUsed = serializers.IntegerField()  # noqa: N815
     remainingCredits = serializers.IntegerField()  # noqa: N815
+
+
+class ReceiptAttemptSerializer(serializers.Serializer):
+    provider = serializers.CharField()
+    model = serializers.CharField()
+    outcome = serializers.ChoiceField(choices=AIUsageLog.Outcome.choices)
+    ms = serializers.IntegerField()
+
+
+class ReceiptCreditsSerializer(serializers.Serializer):
+    charged = serializers.IntegerField()
+    refunded = serializers.IntegerField()
+    net = serializers.IntegerField()
+
+
+class ReceiptSerializer(serializers.Serializer):
+    provider = serializers.CharField(allow_null=True, help_text="Who served the output (null when none did).")
+    model = serializers.CharField(allow_null=True)
+    attempts = ReceiptAttemptSerializer(many=True)
+    credits = ReceiptCreditsSerializer()
+    cached = serializers.BooleanField()
+    placeholder = serializers.BooleanField()
+    usd_cost = serializers.DecimalField(max_digits=15, decimal_places=9, help_text="What the calls cost us, in USD.")
 
 
 class JobSerializer(serializers.Serializer):
@@ -92,8 +118,10 @@ class JobSerializer(serializers.Serializer):
     progress = serializers.IntegerField()
     result = serializers.JSONField(allow_null=True)
     error = serializers.CharField(allow_blank=True)
-    creditsUsed = serializers.IntegerField(source="credits_used")  # noqa: N815
+    creditsUsed = serializers.SerializerMethodField(help_text="Net: 0 once refunded.")  # noqa: N815
     refunded = serializers.BooleanField()
+    placeholder = serializers.BooleanField(help_text="Made by the offline placeholder provider, not a real one.")
+    receipt = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
 
@@ -104,3 +132,10 @@ class JobSerializer(serializers.Serializer):
             # A fresh URL at each read: on R2 it is signed and short-lived, so a stored one expires.
             data["result"] = {**result, "url": default_storage.url(result["file"])}
         return data
+
+    def get_creditsUsed(self, job) -> int:  # noqa: N802
+        return job.credits_used - job_credits_refunded(job)
+
+    @extend_schema_field(ReceiptSerializer)
+    def get_receipt(self, job) -> dict:
+        return job_receipt(job)

@@ -16,6 +16,7 @@ from credits.hooks import organization_tier
 
 from .. import services
 from ..admission import generation_admitted, generation_cost
+from ..clips import video_job_queue_per_beat
 from ..errors import RateLimited
 from ..hooks import target_resolve
 from ..selectors import generation_job_get_for_organization, image_files_of_jobs
@@ -130,6 +131,7 @@ class GenerateStoryView(GenerationView):
                 "remainingCredits": outcome.remaining,
                 "cached": outcome.cached,
                 "job_id": str(outcome.job_id) if outcome.job_id else None,
+                "placeholder": outcome.placeholder,
             }
         )
 
@@ -198,7 +200,7 @@ class GenerateVideoView(GenerationView):
 
     def run(self, request, data, target):
         files, captions = data["image_files"], data["captions"]
-        job, remaining = services.video_job_queue(
+        job, remaining = video_job_queue_per_beat(
             organization=self.organization,
             user=request.user,
             quality=data["quality"],

@@ -47,12 +47,21 @@ class TextResult:
 class ImageResult:
     data: bytes
     extension: str = "png"
+    images: int = 1  # what the provider bills
 
 
 @dataclass
 class VideoResult:
     data: bytes
     extension: str = "mp4"
+    seconds: float = 0.0  # of video the provider made (and bills)
+
+
+def output_usage(output: ImageResult | VideoResult) -> tuple[int | None, float | None]:
+    """(images, seconds of video) an image or video call reports, for its cost."""
+    if isinstance(output, ImageResult):
+        return output.images, None
+    return None, output.seconds
 
 
 @dataclass
@@ -74,7 +83,6 @@ class ProviderConfig:
     timeout: float
     max_retries: int
     backoff: float
-    cost_usd: float
 
 
 class Provider:
@@ -115,6 +123,18 @@ class Provider:
                 logger.warning("%s failed (%s); retrying in %.2fs", self.name, error.message, delay)
                 time.sleep(delay)
                 attempt += 1
+
+
+# How PNG, JPEG and WebP files begin: an "image" that begins otherwise is the provider's failure.
+IMAGE_SIGNATURES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg", b"RIFF": "webp"}
+
+
+def image_extension(data: bytes) -> str | None:
+    """The file extension of image bytes, None when they are no PNG, JPEG or WebP image."""
+    for signature, extension in IMAGE_SIGNATURES.items():
+        if data.startswith(signature) and (extension != "webp" or data[8:12] == b"WEBP"):
+            return extension
+    return None
 
 
 def retryable_status(status: int | None) -> bool:

@@ -92,6 +92,7 @@ class VeoProvider(Provider):
 
     name = "veo"
     poll_seconds = 10.0
+    clip_seconds = 8  # what Veo 3.1 makes (4, 6 or 8) and bills
 
     def _client(self) -> genai.Client:
         options = {"timeout": int(self.config.timeout * 1000)}
@@ -117,7 +118,9 @@ class VeoProvider(Provider):
                     lambda: client.models.generate_videos(
                         model=self.config.model,
                         source=types.GenerateVideosSource(prompt=request.prompt, image=image),
-                        config=types.GenerateVideosConfig(number_of_videos=1, aspect_ratio="16:9"),
+                        config=types.GenerateVideosConfig(
+                            number_of_videos=1, aspect_ratio="16:9", duration_seconds=self.clip_seconds
+                        ),
                     )
                 )
             )
@@ -145,7 +148,7 @@ class VeoProvider(Provider):
                     self.name, f"the video was filtered: {filtered}"[:300], retryable=False, safety=True
                 )
             raise ProviderError(self.name, "the operation returned no video bytes", retryable=False)
-        return VideoResult(data=bytes(data))
+        return VideoResult(data=bytes(data), seconds=float(self.clip_seconds))
 
     def _call(self, call):
         try:

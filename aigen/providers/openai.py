@@ -5,7 +5,7 @@ import binascii
 
 import openai
 
-from .base import ImageResult, Provider, ProviderError, TextResult
+from .base import ImageResult, Provider, ProviderError, TextResult, image_extension
 
 # gpt-image-1 answers 400 moderation_blocked; older models content_policy_violation.
 SAFETY_CODES = {"moderation_blocked", "content_policy_violation"}
@@ -86,8 +86,12 @@ class OpenAIProvider(Provider):
             if not encoded:
                 raise ProviderError(self.name, "no image in the answer", retryable=False)
             try:
-                return ImageResult(data=base64.b64decode(encoded, validate=True))
+                data = base64.b64decode(encoded, validate=True)
             except (binascii.Error, ValueError):
                 raise ProviderError(self.name, "the image is not valid base64", retryable=False) from None
+            extension = image_extension(data)
+            if extension is None:
+                raise ProviderError(self.name, "the answer is not an image", retryable=False)
+            return ImageResult(data=data, extension=extension)
 
         return self.with_retries(call)

@@ -3,11 +3,17 @@
 from accounts.models import Membership
 
 from ..selectors import credits_summary_get, trial_summary_get
+from ..services.low_balance import credits_low
 
 
 def credits_me_section(membership: Membership) -> dict:
     credits = credits_summary_get(organization=membership.organization)
-    return {"balance": credits.balance, "bonus_balance": credits.bonus_balance, "total": credits.total}
+    return {
+        "balance": credits.balance,
+        "bonus_balance": credits.bonus_balance,
+        "total": credits.total,
+        "low": credits_low(credits.total),
+    }
 
 
 def trial_me_section(membership: Membership) -> dict:

@@ -23,6 +23,7 @@ from .ledger import (
     reference_fields,
     require_amount,
 )
+from .low_balance import low_balance_crossing_note
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ def credits_charge(
         charged = _charge_in_one_statement(usage, amount=amount, with_row=with_row)
         if charged is not None:
             metrics.credits_charged(amount=amount, feature=feature[:40])
+            low_balance_crossing_note(organization_id=organization.pk, amount=amount, total_after=charged.total_after)
             return charged
         # No balance row yet (an organization made outside accounts.services): the path below opens one.
     with transaction.atomic():
@@ -85,6 +87,7 @@ def credits_charge(
         )
         if with_row is not None:
             with_row.save(force_insert=True)
+        low_balance_crossing_note(organization_id=organization.pk, amount=amount, total_after=row.total_after)
         return row
 
 

@@ -6,9 +6,10 @@ from .env import env
 
 # The provider registry (aigen.registry). Each entry: provider, model id (with its
 # retirement date where known: a system check warns past it), credits per request (video:
-# per beat), provider cost in USD per request, timeout in seconds, and the entries to fall
-# back to when the provider has no key or fails. With no keys at all everything runs on
-# `local`. AI_MODELS_OVERRIDE (JSON) merges into any entry without a code change.
+# per beat), timeout in seconds, and the entries to fall back to when the provider has no key
+# or fails, tried depth-first in the order written. `local` text and images are placeholders:
+# they serve only where AI_LOCAL_PROVIDER_ENABLED allows and no real provider of the chain
+# has a key. AI_MODELS_OVERRIDE (JSON) merges into any entry without a code change.
 GEMINI_API_KEY = env("GEMINI_API_KEY", default="")
 OPENAI_API_KEY = env("OPENAI_API_KEY", default="")
 STABILITY_API_KEY = env("STABILITY_API_KEY", default="")
@@ -36,7 +37,6 @@ AI_MODELS = {
         "model": env("AI_TEXT_FAST_MODEL", default="gemini-2.5-flash"),
         "retires": env("AI_TEXT_FAST_RETIRES", default=""),  # ISO date where known
         "credits": env.int("AI_CREDITS_STORY_FAST", default=3),
-        "cost_usd": 0.0006,
         "timeout": 30,
         "fallback": ["text:premium", "text:local"],
     },
@@ -45,7 +45,6 @@ AI_MODELS = {
         "model": env("AI_TEXT_PREMIUM_MODEL", default="gpt-4o"),
         "retires": env("AI_TEXT_PREMIUM_RETIRES", default=""),
         "credits": env.int("AI_CREDITS_STORY_PREMIUM", default=8),
-        "cost_usd": 0.01,
         "timeout": 60,
         "fallback": ["text:anthropic", "text:fast", "text:local"],
     },
@@ -54,7 +53,6 @@ AI_MODELS = {
         "model": env("AI_TEXT_ANTHROPIC_MODEL", default="claude-sonnet-5"),
         "retires": env("AI_TEXT_ANTHROPIC_RETIRES", default=""),
         "credits": env.int("AI_CREDITS_STORY_PREMIUM", default=8),
-        "cost_usd": 0.012,
         "timeout": 60,
         "fallback": ["text:local"],
     },
@@ -63,7 +61,6 @@ AI_MODELS = {
         "model": "local-story-1",
         "retires": "",
         "credits": env.int("AI_CREDITS_STORY_FAST", default=3),
-        "cost_usd": 0.0,
         "timeout": 30,
         "fallback": [],
     },
@@ -72,7 +69,6 @@ AI_MODELS = {
         "model": env("AI_IMAGE_FAST_MODEL", default="core"),
         "retires": env("AI_IMAGE_FAST_RETIRES", default=""),
         "credits": env.int("AI_CREDITS_IMAGE_FAST", default=5),
-        "cost_usd": 0.03,
         "timeout": 60,
         "fallback": ["image:premium", "image:local"],
     },
@@ -81,7 +77,6 @@ AI_MODELS = {
         "model": env("AI_IMAGE_PREMIUM_MODEL", default="gpt-image-1"),
         "retires": env("AI_IMAGE_PREMIUM_RETIRES", default=""),
         "credits": env.int("AI_CREDITS_IMAGE_PREMIUM", default=10),
-        "cost_usd": 0.04,
         "timeout": 120,
         "fallback": ["image:fast", "image:local"],
     },
@@ -90,7 +85,6 @@ AI_MODELS = {
         "model": "local-image-1",
         "retires": "",
         "credits": env.int("AI_CREDITS_IMAGE_FAST", default=5),
-        "cost_usd": 0.0,
         "timeout": 60,
         "fallback": [],
     },
@@ -99,7 +93,6 @@ AI_MODELS = {
         "model": "local-animatic-1",
         "retires": "",
         "credits": env.int("AI_CREDITS_VIDEO_FAST", default=30),
-        "cost_usd": 0.0,
         "timeout": 600,
         "fallback": [],
     },
@@ -108,13 +101,43 @@ AI_MODELS = {
         "model": env("AI_VIDEO_PREMIUM_MODEL", default="veo-3.1-generate-preview"),
         "retires": env("AI_VIDEO_PREMIUM_RETIRES", default=""),
         "credits": env.int("AI_CREDITS_VIDEO_PREMIUM", default=60),
-        "cost_usd": 3.2,
         "timeout": 900,
         "fallback": ["video:fast"],
     },
 }
 for _entry, _override in env.json("AI_MODELS_OVERRIDE", default={}).items():
     AI_MODELS.setdefault(_entry, {}).update(_override)
+# The offline placeholder story and images (never the animatic, a real product made of the
+# user's own images): on in the embedded default and tests, off in production.
+AI_LOCAL_PROVIDER_ENABLED = env.bool("AI_LOCAL_PROVIDER_ENABLED", default=True)
+# What each model costs us (USD), read from the providers' price pages on `read_on`; the usage
+# log's cost is the usage a provider reports times these. Keys are "provider/model"; a
+# configured model without a price, or a negative price, refuses to start (aigen.config).
+AI_PRICES = {
+    "gemini/gemini-2.5-flash": {"input_per_million": 0.30, "output_per_million": 2.50, "read_on": "2026-11-02"},
+    "gemini/gemini-2.5-pro": {"input_per_million": 1.25, "output_per_million": 10.00, "read_on": "2026-11-02"},
+    "openai/gpt-4o": {"input_per_million": 2.50, "output_per_million": 10.00, "read_on": "2026-11-02"},
+    "openai/gpt-4o-mini": {"input_per_million": 0.15, "output_per_million": 0.60, "read_on": "2026-11-02"},
+    "anthropic/claude-sonnet-5": {"input_per_million": 3.00, "output_per_million": 15.00, "read_on": "2026-11-02"},
+    "openai/gpt-image-1": {"per_image": 0.042, "read_on": "2026-11-02"},  # 1024x1024, medium
+    "stability/core": {"per_image": 0.03, "read_on": "2026-11-02"},
+    "stability/ultra": {"per_image": 0.08, "read_on": "2026-11-02"},
+    "veo/veo-3.1-generate-preview": {"per_second": 0.40, "read_on": "2026-11-02"},
+    "veo/veo-3.1-fast-generate-preview": {"per_second": 0.15, "read_on": "2026-11-02"},
+}
+for _model, _price in env.json("AI_PRICES_OVERRIDE", default={}).items():
+    AI_PRICES[_model] = _price
+# Circuit breaker per provider and model (aigen.breaker), shared by every process through the
+# cache (Redis): `failures` retryable failures (429, 5xx, timeouts) within `window_seconds`
+# open it for `cooldown_seconds`; then one probe request decides. AI_BREAKER_OVERRIDE (JSON)
+# sets any provider's values, e.g. {"gemini": {"failures": 3}}.
+AI_BREAKER_ENABLED = env.bool("AI_BREAKER_ENABLED", default=True)
+AI_BREAKER = {
+    "default": {"failures": 5, "window_seconds": 60, "cooldown_seconds": 30},
+    "veo": {"failures": 3, "window_seconds": 300, "cooldown_seconds": 120},
+}
+for _provider, _values in env.json("AI_BREAKER_OVERRIDE", default={}).items():
+    AI_BREAKER[_provider] = {**AI_BREAKER.get(_provider, AI_BREAKER["default"]), **_values}
 AI_PROVIDER_MAX_RETRIES = env.int("AI_PROVIDER_MAX_RETRIES", default=2)  # per provider call, on 429/5xx/timeout
 AI_PROVIDER_BACKOFF_SECONDS = env.float("AI_PROVIDER_BACKOFF_SECONDS", default=1.0)
 AI_FETCH_MAX_BYTES = env.int("AI_FETCH_MAX_BYTES", default=20 * 1024 * 1024)  # provider image/video URLs
@@ -131,6 +154,7 @@ AI_JOB_DEADLINE_SECONDS = {
 AI_TASK_MAX_ATTEMPTS = env.int("AI_TASK_MAX_ATTEMPTS", default=3)
 AI_TASK_BACKOFF_SECONDS = env.float("AI_TASK_BACKOFF_SECONDS", default=5.0)  # doubles per attempt
 AI_VEO_POLL_SECONDS = env.float("AI_VEO_POLL_SECONDS", default=10.0)
+AI_VEO_CLIP_SECONDS = env.int("AI_VEO_CLIP_SECONDS", default=8)  # per beat: 4, 6 or 8 (Veo 3.1); billed per second
 # The local animatic: frame size, seconds per beat, frames per second.
 AI_LOCAL_VIDEO_SIZE = env("AI_LOCAL_VIDEO_SIZE", default="640x360")
 AI_LOCAL_VIDEO_SECONDS_PER_BEAT = env.float("AI_LOCAL_VIDEO_SECONDS_PER_BEAT", default=3.0)

@@ -22,3 +22,9 @@ CELERY_BEAT_SCHEDULE["credits-idempotency-purge-daily"] = {
     "task": "credits.tasks.idempotency_purge_daily",
     "schedule": 60 * 60 * 24,
 }
+# Below this many credits (main + bonus) an organization's balance is low: /api/me says
+# credits.low, the studio shows a banner, and the owners get one email each time a charge
+# crosses it. Default: the price of one fast video beat (AI_CREDITS_VIDEO_FAST).
+CREDITS_LOW_BALANCE_THRESHOLD = env.int(
+    "CREDITS_LOW_BALANCE_THRESHOLD", default=env.int("AI_CREDITS_VIDEO_FAST", default=30)
+)

@@ -27,3 +27,5 @@ BILLING_DEV_GATEWAY = False  # the local Pay/Fail checkout page never runs in pr
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)  # noqa: F405
+# No placeholder for money: a tier without a real provider refuses requests (before any charge).
+AI_LOCAL_PROVIDER_ENABLED = env.bool("AI_LOCAL_PROVIDER_ENABLED", default=False)

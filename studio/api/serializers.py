@@ -12,7 +12,10 @@ class AssetSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Asset
-        fields = ["id", "kind", "url", "prompt", "status", "published_at", "project_id", "beat_id", "created_at"]
+        fields = [
+            "id", "kind", "url", "prompt", "status", "placeholder",
+            "published_at", "project_id", "beat_id", "created_at",
+        ]  # fmt: skip
 
     def get_url(self, asset: Asset) -> str:
         return asset.file.url if asset.file else ""

@@ -305,8 +305,9 @@ def test_prompts_stability_filters_through_the_api_are_flagged(settings, owner_a
     scan_twice()
 
     assert len(stability.requests) == 5
-    # The local fallback drew the images; the refusals stay in the usage log.
-    assert set(GenerationJob.objects.values_list("status", flat=True)) == {"succeeded"}
+    # No placeholder for a paid request: the refused jobs fail and are refunded; the refusals
+    # stay in the usage log.
+    assert set(GenerationJob.objects.values_list("status", "refunded")) == {("failed", True)}
     flag = AbuseFlag.objects.get()
     assert (flag.rule, flag.user, flag.organization) == ("safety_rejections", owner, funded)
     assert flag.evidence["latest"][0]["error"] == "stability: [safety] the prompt was filtered"

@@ -23,7 +23,7 @@ def test_me_has_the_fixed_shape(owner_api, owner, organization):
         str(owner.memberships.get(organization__is_personal=True).organization_id),
     }
     assert set(body["subscription"]) == {"tier", "status", "current_period_end"}
-    assert set(body["credits"]) == {"balance", "bonus_balance", "total"}
+    assert set(body["credits"]) == {"balance", "bonus_balance", "total", "low"}
     assert set(body["trial"]) == {"used", "max", "ends_at", "active"}
 
 

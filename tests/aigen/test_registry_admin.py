@@ -16,11 +16,11 @@ def test_with_no_keys_every_kind_runs_on_local():
     assert [p.name for p in provider_chain("video:premium")] == ["local"]
 
 
-def test_a_provider_without_a_key_is_skipped_in_favour_of_its_fallback(settings):
+def test_a_provider_without_a_key_is_skipped_in_favour_of_its_fallback_never_the_placeholder(settings):
     settings.AI_PROVIDER_KEYS = {**settings.AI_PROVIDER_KEYS, "openai": "sk-test"}
 
-    assert [p.name for p in provider_chain("text:fast")] == ["openai", "local"]
-    assert [p.name for p in provider_chain("image:fast")] == ["openai", "local"]
+    assert [p.name for p in provider_chain("text:fast")] == ["openai"]
+    assert [p.name for p in provider_chain("image:fast")] == ["openai"]
 
 
 def test_image_tasks_go_to_the_images_queue_and_video_tasks_to_the_video_queue():

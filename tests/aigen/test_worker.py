@@ -18,9 +18,15 @@ from .workers import wait_for, worker_start, worker_stop
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # image:premium goes to a Stability endpoint that refuses connections: every attempt fails.
+# image:fast stays on the placeholder (a real key never falls back to it).
 FAILING = json.dumps(
-    {"image:premium": {"provider": "stability", "base_url": "http://127.0.0.1:9", "timeout": 1, "fallback": []}}
-)
+    {
+        "image:premium": {
+            "provider": "stability", "model": "core", "base_url": "http://127.0.0.1:9", "timeout": 1, "fallback": []
+        },
+        "image:fast": {"provider": "local", "model": "local-image-1", "fallback": []},
+    }
+)  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -118,3 +118,16 @@ def test_the_admin_index_links_to_the_analytics(staff_client):
     assert response.status_code == 200
     assert 'href="/admin/analytics/"' in response.content.decode()
     assert "app-analytics" in response.content.decode()
+
+
+def test_the_provider_page_shows_each_circuit_breakers_state(staff_client, settings):
+    from aigen.breaker import breaker_record
+    from aigen.providers.base import ProviderError
+
+    settings.AI_BREAKER = {"default": {"failures": 1, "window_seconds": 60, "cooldown_seconds": 60}}
+    breaker_record(provider="stability", model="core", error=ProviderError("stability", "HTTP 503", retryable=True))
+
+    body = staff_client.get("/admin/analytics/providers/").content.decode()
+
+    assert "<dt>Circuit stability/core</dt><dd>open</dd>" in body
+    assert "<dt>Circuit openai/gpt-image-1</dt><dd>closed</dd>" in body

@@ -12,7 +12,6 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from analytics import selectors
 from analytics.durations import ERROR_BOUND, histogram_percentile
 from analytics.models import (
     DailyFeatureCredits,
@@ -22,7 +21,13 @@ from analytics.models import (
     MonthlyOrganizationCredits,
     RollupDay,
 )
-from analytics.selectors import Period, _percentile
+from analytics.selectors.credits_spent import credits_spent_per_day, credits_spent_per_feature
+from analytics.selectors.margins import margin_per_feature
+from analytics.selectors.organizations import top_organizations
+from analytics.selectors.periods import Period
+from analytics.selectors.provider_health import percentile_of as _percentile
+from analytics.selectors.provider_health import provider_health
+from analytics.selectors.rollups import rollup_coverage
 from analytics.services import rollup_days_recompute, rollup_refresh
 from tests.factories import OrganizationFactory
 
@@ -34,14 +39,14 @@ AROUND = Period(start=march(8), end=march(14))  # the period and the days either
 
 def _figures(period=PERIOD):
     """What staff see on the pages that read the ledger and the usage log."""
-    health = selectors.provider_health(period=period)
+    health = provider_health(period=period)
     return {
-        "per_day": selectors.credits_spent_per_day(period=period).series,
-        "per_feature": selectors.credits_spent_per_feature(period=period),
-        "top": [(row.name, row.credits, row.charges) for row in selectors.top_organizations(period=period)],
+        "per_day": credits_spent_per_day(period=period).series,
+        "per_feature": credits_spent_per_feature(period=period),
+        "top": [(row.name, row.credits, row.charges) for row in top_organizations(period=period)],
         "margin": [
             (row.feature, row.credits, row.revenue_usd, row.cost_usd, row.provider_calls)
-            for row in selectors.margin_per_feature(period=period).rows
+            for row in margin_per_feature(period=period).rows
         ],
         "health": [(row.provider, row.calls, row.failed) for row in health],
         "p95": {row.provider: row.p95_ms for row in health},
@@ -75,7 +80,7 @@ def test_figures_read_from_the_rollups_equal_the_live_ones(everything):
 
     call_command("analytics_rollup", since="2025-03-08", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
-    coverage = selectors.rollup_coverage(period=PERIOD, ledger=True)
+    coverage = rollup_coverage(period=PERIOD, ledger=True)
     assert (coverage.rolled, coverage.live) == ([PERIOD], [])
     rolled = _figures()
     assert {key: rolled[key] for key in live if key != "p95"} == {key: live[key] for key in live if key != "p95"}
@@ -90,12 +95,12 @@ def test_top_organizations_over_whole_months_read_the_monthly_rows_and_agree(led
     charge(b, credits=20, feature="image_fast", when=at(28, 23, 59, month=2))
     charge(b, credits=9, feature="image_fast", when=at(31, 12, month=1))  # the day before the period
     period = Period(start=march(1).replace(month=2), end=march(12))
-    live = selectors.top_organizations(period=period)
+    live = top_organizations(period=period)
 
     rollup_days_recompute(days=Period(start=march(1).replace(month=1), end=march(14)).days)
 
     assert MonthlyOrganizationCredits.objects.filter(month=march(1).replace(month=2)).count() == 2
-    rolled = selectors.top_organizations(period=period)
+    rolled = top_organizations(period=period)
     assert [(row.name, row.credits, row.charges) for row in rolled] == [("Studio A", 48, 3), ("Studio B", 33, 3)]
     assert rolled == live
 
@@ -144,19 +149,19 @@ def test_a_late_refund_of_an_old_charge_is_reflected_after_the_next_rollup(ledge
     a, _b = ledger
     old = charge(a, credits=7, feature="image_fast", when=at(11, 15))
     rollup_days_recompute(days=AROUND.days)
-    assert selectors.credits_spent_per_day(period=PERIOD).on(march(11), "image_fast") == 7
+    assert credits_spent_per_day(period=PERIOD).on(march(11), "image_fast") == 7
 
     refund(old, when=timezone.now())  # weeks later (a support refund, say)
 
     # Until the next run, the day of the refunded charge is read live: already right.
-    assert selectors.rollup_coverage(period=PERIOD, ledger=True).live == [Period(march(11), march(11))]
-    assert selectors.credits_spent_per_day(period=PERIOD).on(march(11), "image_fast") == 0
+    assert rollup_coverage(period=PERIOD, ledger=True).live == [Period(march(11), march(11))]
+    assert credits_spent_per_day(period=PERIOD).on(march(11), "image_fast") == 0
     result = rollup_refresh()
     assert march(11) in result.days
     assert DailyFeatureCredits.objects.filter(day=march(11), feature="image_fast").exists() is False
-    assert selectors.rollup_coverage(period=PERIOD, ledger=True).live == []
-    assert selectors.credits_spent_per_day(period=PERIOD).on(march(11), "image_fast") == 0
-    assert [(row.name, row.credits) for row in selectors.top_organizations(period=PERIOD)] == [
+    assert rollup_coverage(period=PERIOD, ledger=True).live == []
+    assert credits_spent_per_day(period=PERIOD).on(march(11), "image_fast") == 0
+    assert [(row.name, row.credits) for row in top_organizations(period=PERIOD)] == [
         ("Studio B", 13),
         ("Studio A", 8),
     ]
@@ -175,19 +180,17 @@ def test_today_is_read_live_and_added_to_the_rolled_up_days(db, settings):
     usage(studio, endpoint="generate-image", provider="stability", when=now, cost_usd="0.03", status="failed")
 
     period = Period.last_days(3)
-    coverage = selectors.rollup_coverage(period=period, ledger=False)
+    coverage = rollup_coverage(period=period, ledger=False)
 
     assert len(rolled.days) == settings.ANALYTICS_ROLLUP_RECENT_DAYS
     assert coverage.live == [Period(period.end, period.end)]
-    assert selectors.credits_spent_per_day(period=period).series == {"image_fast": [5, 8, 10], "story_fast": [0, 0, 3]}
-    assert [(row.name, row.credits, row.charges) for row in selectors.top_organizations(period=period)] == [
+    assert credits_spent_per_day(period=period).series == {"image_fast": [5, 8, 10], "story_fast": [0, 0, 3]}
+    assert [(row.name, row.credits, row.charges) for row in top_organizations(period=period)] == [
         ("Studio A", 18, 3),
         ("Studio B", 8, 1),
     ]
-    assert [(row.provider, row.calls, row.failed) for row in selectors.provider_health(period=period)] == [
-        ("stability", 2, 1)
-    ]
-    image = {row.feature: row for row in selectors.margin_per_feature(period=period).rows}["image"]
+    assert [(row.provider, row.calls, row.failed) for row in provider_health(period=period)] == [("stability", 2, 1)]
+    image = {row.feature: row for row in margin_per_feature(period=period).rows}["image"]
     assert (image.credits, str(image.cost_usd), image.provider_calls) == (23, "0.06", 2)
 
 

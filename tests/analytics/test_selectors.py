@@ -10,8 +10,13 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import Organization
-from analytics import selectors
-from analytics.selectors import Period
+from analytics.selectors.conversion import trial_conversion
+from analytics.selectors.credits_spent import credits_spent_per_day
+from analytics.selectors.margins import credit_value, margin_per_feature
+from analytics.selectors.organizations import top_organizations
+from analytics.selectors.periods import Period
+from analytics.selectors.provider_health import provider_health
+from analytics.selectors.revenue import revenue_per_day
 from billing.models import Plan, Subscription
 from tests.factories import OrganizationFactory, UserFactory
 
@@ -44,7 +49,7 @@ def ledger(studios):
 
 
 def test_credits_spent_per_day_counts_charges_less_refunds_by_jakarta_day(ledger):
-    spent = selectors.credits_spent_per_day(period=PERIOD)
+    spent = credits_spent_per_day(period=PERIOD)
 
     assert spent.days == [march(10), march(11), march(12)]
     assert spent.series == {
@@ -58,13 +63,13 @@ def test_credits_spent_per_day_counts_charges_less_refunds_by_jakarta_day(ledger
 def test_top_organizations_are_ranked_by_credits_spent(ledger):
     a, b = ledger
 
-    top = selectors.top_organizations(period=PERIOD)
+    top = top_organizations(period=PERIOD)
 
     assert [(row.name, row.credits, row.charges) for row in top] == [("Studio B", 13, 2), ("Studio A", 8, 2)]
 
 
 def test_top_organizations_stops_at_the_limit(ledger):
-    top = selectors.top_organizations(period=PERIOD, limit=1)
+    top = top_organizations(period=PERIOD, limit=1)
 
     assert [row.name for row in top] == ["Studio B"]
 
@@ -82,21 +87,21 @@ def orders(studios):
 
 
 def test_revenue_per_day_sums_paid_orders_by_gateway_and_jakarta_day(orders):
-    revenue = selectors.revenue_per_day(period=PERIOD)
+    revenue = revenue_per_day(period=PERIOD)
 
     assert revenue.series == {"midtrans": [64_000, 0, 96_000], "xendit": [0, 160_000, 0]}
     assert revenue.total() == 320_000
 
 
 def test_a_credit_is_worth_what_the_period_s_orders_paid_for_it(orders):
-    value = selectors.credit_value(period=PERIOD)
+    value = credit_value(period=PERIOD)
 
     # 320,000 IDR for 200 + 450 + 50 + 300 = 1,000 credits
     assert (value.idr, value.source, value.orders) == (Decimal(320), "orders", 3)
 
 
 def test_without_orders_a_credit_is_worth_the_catalogue_s_mean_price(db):
-    value = selectors.credit_value(period=PERIOD)
+    value = credit_value(period=PERIOD)
 
     # Seeded offers: premium 99,000/300 = 330, pro 249,000/1,000 = 249, unlimited 799,000/5,000 = 159.8,
     # pack 49,000/100 = 490, pack 199,000/550 = 361.8181...; mean = 1,590.6181... / 5
@@ -115,7 +120,7 @@ def test_margin_sets_credit_revenue_against_provider_cost_per_feature(settings, 
     usage(a, endpoint="generate-video", provider="veo", when=at(11, 10), cost_usd="1.20")
     usage(a, endpoint="generate-video", provider="veo", when=at(9, 23), cost_usd="5.00")  # the day before
 
-    report = selectors.margin_per_feature(period=PERIOD)
+    report = margin_per_feature(period=PERIOD)
 
     rows = {row.feature: row for row in report.rows}
     assert sorted(rows) == ["image", "story", "video"]
@@ -155,7 +160,7 @@ def provider_calls(studios):
 
 
 def test_provider_health_gives_error_rate_and_p95_duration(provider_calls):
-    health = {row.provider: row for row in selectors.provider_health(period=PERIOD)}
+    health = {row.provider: row for row in provider_health(period=PERIOD)}
 
     # p95 by linear interpolation: stability at rank 0.95 x 19 = 18.05 -> 1,900 + 0.05 x 100;
     # openai at 0.95 x 3 = 2.85 -> 300 + 0.85 x 700; gemini: one call (the cache hit and the
@@ -188,7 +193,7 @@ def test_trial_conversion_counts_organizations_that_paid_since_they_were_created
     earlier = _created(OrganizationFactory(), at(9, 22))  # created the day before
     order(earlier, amount=49_000, credits=100, paid_at=at(10, 9))
 
-    conversion = selectors.trial_conversion(period=PERIOD)
+    conversion = trial_conversion(period=PERIOD)
 
     assert (conversion.created, conversion.converted, conversion.percent) == (5, 3, 60.0)
     assert conversion.per_day.series == {"converted": [1, 0, 2], "not converted": [1, 1, 0]}
@@ -197,9 +202,9 @@ def test_trial_conversion_counts_organizations_that_paid_since_they_were_created
 def test_every_query_is_empty_on_an_empty_range(ledger, orders):
     empty = Period(start=march(20), end=march(21))
 
-    assert selectors.credits_spent_per_day(period=empty).series == {}
-    assert selectors.revenue_per_day(period=empty).total() == 0
-    assert selectors.provider_health(period=empty) == []
-    assert selectors.top_organizations(period=empty) == []
-    assert selectors.trial_conversion(period=empty).created == 0
-    assert selectors.margin_per_feature(period=empty).rows == []
+    assert credits_spent_per_day(period=empty).series == {}
+    assert revenue_per_day(period=empty).total() == 0
+    assert provider_health(period=empty) == []
+    assert top_organizations(period=empty) == []
+    assert trial_conversion(period=empty).created == 0
+    assert margin_per_feature(period=empty).rows == []

@@ -81,6 +81,11 @@ def _production_env(**overrides: str) -> dict:
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/modo",
         REDIS_URL="redis://127.0.0.1:6379/14",
         ALLOWED_HOSTS="modo.example.com",
+        # Every provider of the shipped chains has a key: no tier left without a real provider.
+        GEMINI_API_KEY="g-key",
+        OPENAI_API_KEY="o-key",
+        STABILITY_API_KEY="s-key",
+        ANTHROPIC_API_KEY="a-key",
     )
     env.update(overrides)
     return {k: v for k, v in env.items() if v}

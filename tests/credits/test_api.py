@@ -177,7 +177,7 @@ def test_me_shows_the_organizations_credits_and_the_users_trial(db, api_client):
 
     body = api_client.get("/api/me").json()
 
-    assert body["credits"] == {"balance": 0, "bonus_balance": 20, "total": 20}
+    assert body["credits"] == {"balance": 0, "bonus_balance": 20, "total": 20, "low": True}
     assert body["trial"]["used"] == 1
     assert body["trial"]["max"] == 2
     assert datetime.fromisoformat(body["trial"]["ends_at"]) == TrialUsage.objects.get(user=user).ends_at
