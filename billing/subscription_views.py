@@ -25,6 +25,7 @@ from .services.proration import plan_change_preview, plan_downgrade, plan_upgrad
 from .services.renewal import auto_renewal_disable, auto_renewal_enable
 from .services.subscriptions import subscription_cancel, subscription_resume
 from .webhooks.midtrans import midtrans_notification_receive
+from .webhooks.receipt import delivery_source
 
 
 def _billing_redirect(request: HttpRequest, action, success: str) -> HttpResponse:
@@ -137,7 +138,9 @@ def dev_auto_renewal_page(request: HttpRequest) -> HttpResponse:
                 outcome=outcome,
                 charge_id=f"{subscription.pk}-{subscription.current_period_end:%Y%m%d%H%M%S}",
             )
-            answer = midtrans_notification_receive(body=body, headers={"content-type": "application/json"})
+            answer = midtrans_notification_receive(
+                body=body, headers={"content-type": "application/json"}, source=delivery_source(request)
+            )
             if answer.status != 200:
                 raise ApplicationError(answer.body.get("error", _("The payment could not be recorded.")))
         else:

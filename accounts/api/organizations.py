@@ -2,14 +2,13 @@
 ownership, invitations and billing details. The organization is named in the URL; one the
 caller does not belong to answers 404."""
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.errors import ValidationFailed
+from core.validation import StrictRequestSerializer
 
 from .. import services
 from ..selectors import membership_get, membership_list_for_organization, membership_list_for_user
@@ -21,10 +20,28 @@ _BILLING_DETAILS = inline_serializer(
 )
 
 
-def _body(request) -> dict:
-    if not isinstance(request.data, dict):
-        raise ValidationFailed(_("The body must be a JSON object."), fields={"body": [_("Expected an object.")]})
-    return request.data
+class OrganizationCreateRequestSerializer(StrictRequestSerializer):
+    name = serializers.CharField(max_length=120)
+
+
+class MemberRoleRequestSerializer(StrictRequestSerializer):
+    role = serializers.CharField()
+
+
+class OwnershipTransferRequestSerializer(StrictRequestSerializer):
+    user_id = serializers.UUIDField()
+
+
+class BillingDetailsRequestSerializer(StrictRequestSerializer):
+    tax_id = serializers.CharField(allow_blank=True, required=False)
+    billing_address = serializers.CharField(allow_blank=True, required=False)
+
+
+def _body(request, serializer_class) -> dict:
+    """The body, as strictly checked as every MODO request body (core.validation)."""
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
 
 
 class OrganizationScopedView(APIView):
@@ -47,11 +64,13 @@ class OrganizationListView(APIView):
     @extend_schema(
         operation_id="organizations_create",
         summary="Create a team organization; the caller is its owner",
-        request=inline_serializer("OrganizationCreate", {"name": serializers.CharField(max_length=120)}),
+        request=OrganizationCreateRequestSerializer,
         responses={201: OrganizationSerializer},
     )
     def post(self, request):
-        organization = services.organization_create_team(owner=request.user, name=_body(request).get("name"))
+        organization = services.organization_create_team(
+            owner=request.user, name=_body(request, OrganizationCreateRequestSerializer)["name"]
+        )
         membership = membership_get(user=request.user, organization_id=organization.pk)
         return Response(OrganizationSerializer(membership).data, status=201)
 
@@ -67,12 +86,12 @@ class OrganizationMemberView(OrganizationScopedView):
     @extend_schema(
         operation_id="organization_member_role",
         summary="Change a member's role (owners; admins for admins and members)",
-        request=inline_serializer("MemberRoleChange", {"role": serializers.CharField()}),
+        request=MemberRoleRequestSerializer,
         responses=MemberSerializer,
     )
     def patch(self, request, organization_id, user_id):
         member = services.membership_role_change(
-            membership=self.membership, user_id=user_id, role=_body(request).get("role")
+            membership=self.membership, user_id=user_id, role=_body(request, MemberRoleRequestSerializer)["role"]
         )
         return Response(MemberSerializer(member).data)
 
@@ -93,11 +112,13 @@ class OwnershipTransferView(OrganizationScopedView):
     @extend_schema(
         operation_id="organization_transfer_ownership",
         summary="Make a member an owner; the caller becomes an admin (owners)",
-        request=inline_serializer("OwnershipTransfer", {"user_id": serializers.UUIDField()}),
+        request=OwnershipTransferRequestSerializer,
         responses=MemberSerializer,
     )
     def post(self, request, organization_id):
-        member = services.ownership_transfer(membership=self.membership, user_id=_body(request).get("user_id"))
+        member = services.ownership_transfer(
+            membership=self.membership, user_id=_body(request, OwnershipTransferRequestSerializer)["user_id"]
+        )
         return Response(MemberSerializer(member).data)
 
 
@@ -106,7 +127,7 @@ class OrganizationInvitationView(OrganizationScopedView):
         operation_id="organization_invite", request=InvitationCreateSerializer, responses={201: InvitationSerializer}
     )
     def post(self, request, organization_id):
-        serializer = InvitationCreateSerializer(data=_body(request))
+        serializer = InvitationCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         invitation = services.invitation_create(membership=self.membership, **serializer.validated_data)
         return Response(InvitationSerializer(invitation).data, status=201)
@@ -121,11 +142,11 @@ class OrganizationBillingDetailsView(OrganizationScopedView):
     @extend_schema(
         operation_id="organization_billing_details_update",
         summary="Tax id (NPWP) and address printed on invoices (owners)",
-        request=_BILLING_DETAILS,
+        request=BillingDetailsRequestSerializer,
         responses=_BILLING_DETAILS,
     )
     def patch(self, request, organization_id):
-        body = _body(request)
+        body = _body(request, BillingDetailsRequestSerializer)
         organization = self.membership.organization
         services.organization_billing_update(
             membership=self.membership,

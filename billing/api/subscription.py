@@ -2,14 +2,13 @@
 preview, auto-renewal; its invoices and their PDFs. Writes are for owners only."""
 
 from django.http import HttpResponse
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from accounts.api.base import ORGANIZATION_HEADER, OrganizationAPIView
-from core.errors import ValidationFailed
+from core.validation import StrictRequestSerializer
 
 from ..invoice_pdf import invoice_pdf_render
 from ..selectors import (
@@ -71,10 +70,29 @@ _INVOICE = inline_serializer(
 )
 
 
-def _body(request) -> dict:
-    if not isinstance(request.data, dict):
-        raise ValidationFailed(_("The body must be a JSON object."), fields={"body": [_("Expected an object.")]})
-    return request.data
+class RenewRequestSerializer(StrictRequestSerializer):
+    gateway = serializers.CharField(required=False)
+
+
+class PlanChoiceRequestSerializer(StrictRequestSerializer):
+    plan = serializers.CharField()
+
+
+class UpgradeRequestSerializer(StrictRequestSerializer):
+    plan = serializers.CharField()
+    gateway = serializers.CharField()
+
+
+class AutoRenewalRequestSerializer(StrictRequestSerializer):
+    gateway = serializers.CharField()
+    payment_token = serializers.CharField(help_text="Midtrans: card token or gopay:<account_id>; Xendit: cust-…/pm-…")
+
+
+def _body(request, serializer_class) -> dict:
+    """The body, as strictly checked as every MODO request body (core.validation)."""
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
 
 
 def subscription_data(subscription) -> dict:
@@ -139,11 +157,13 @@ class SubscriptionRenewView(OrganizationAPIView):
         operation_id="billing_subscription_renew",
         summary="The renewal order of the current period, with its payment link (owners)",
         parameters=[ORGANIZATION_HEADER],
-        request=inline_serializer("BillingRenewRequest", {"gateway": serializers.CharField(required=False)}),
+        request=RenewRequestSerializer,
         responses={201: _ORDER},
     )
     def post(self, request):
-        order = renewal_order_for_owner(membership=self.membership, gateway=_body(request).get("gateway"))
+        order = renewal_order_for_owner(
+            membership=self.membership, gateway=_body(request, RenewRequestSerializer).get("gateway")
+        )
         return _order_answer(order)
 
 
@@ -152,11 +172,13 @@ class PlanChangePreviewView(OrganizationAPIView):
         operation_id="billing_plan_change_preview",
         summary="What changing plan would cost, give and when (owners)",
         parameters=[ORGANIZATION_HEADER],
-        request=inline_serializer("BillingPlanChoice", {"plan": serializers.CharField()}),
+        request=PlanChoiceRequestSerializer,
         responses=_PREVIEW,
     )
     def post(self, request):
-        preview = plan_change_preview(membership=self.membership, plan_code=_body(request).get("plan"))
+        preview = plan_change_preview(
+            membership=self.membership, plan_code=_body(request, PlanChoiceRequestSerializer)["plan"]
+        )
         return Response(
             {
                 "kind": preview.kind,
@@ -176,13 +198,11 @@ class PlanUpgradeView(OrganizationAPIView):
         operation_id="billing_plan_upgrade",
         summary="Upgrade now: a prorated order and its payment link (owners)",
         parameters=[ORGANIZATION_HEADER],
-        request=inline_serializer(
-            "BillingUpgradeRequest", {"plan": serializers.CharField(), "gateway": serializers.CharField()}
-        ),
+        request=UpgradeRequestSerializer,
         responses={201: _ORDER},
     )
     def post(self, request):
-        body = _body(request)
+        body = _body(request, UpgradeRequestSerializer)
         order = plan_upgrade(
             membership=self.membership,
             plan_code=body.get("plan"),
@@ -197,11 +217,11 @@ class PlanDowngradeView(OrganizationAPIView):
         operation_id="billing_plan_downgrade",
         summary="Downgrade at the period end (owners)",
         parameters=[ORGANIZATION_HEADER],
-        request=inline_serializer("BillingDowngradeRequest", {"plan": serializers.CharField()}),
+        request=PlanChoiceRequestSerializer,
         responses=_SUBSCRIPTION,
     )
     def post(self, request):
-        plan_downgrade(membership=self.membership, plan_code=_body(request).get("plan"))
+        plan_downgrade(membership=self.membership, plan_code=_body(request, PlanChoiceRequestSerializer)["plan"])
         return _subscription_answer(self)
 
 
@@ -210,19 +230,11 @@ class AutoRenewalView(OrganizationAPIView):
         operation_id="billing_auto_renewal_enable",
         summary="Renew automatically through a gateway's recurring payments (owners)",
         parameters=[ORGANIZATION_HEADER],
-        request=inline_serializer(
-            "BillingAutoRenewalRequest",
-            {
-                "gateway": serializers.CharField(),
-                "payment_token": serializers.CharField(
-                    help_text="Midtrans: card token or gopay:<account_id>; Xendit: cust-…/pm-…"
-                ),
-            },
-        ),
+        request=AutoRenewalRequestSerializer,
         responses=_SUBSCRIPTION,
     )
     def post(self, request):
-        body = _body(request)
+        body = _body(request, AutoRenewalRequestSerializer)
         auto_renewal_enable(
             membership=self.membership, gateway=body.get("gateway"), payment_token=body.get("payment_token")
         )

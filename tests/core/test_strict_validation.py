@@ -54,3 +54,12 @@ def test_the_schema_says_request_bodies_refuse_unknown_fields(api_client):
     requests = {name: c for name, c in schema["components"]["schemas"].items() if name.endswith("Request")}
     assert "ProjectWriteRequest" in requests
     assert all(component["additionalProperties"] is False for component in requests.values())
+
+
+@pytest.mark.django_db
+def test_team_and_subscription_bodies_are_strict_too(owner_api, organization):
+    unknown = owner_api.post("/api/organizations", {"name": "Studio Kancil", "colour": "red"}, format="json")
+    wrong_type = owner_api.post("/api/billing/subscription/change/preview", {"plan": 7}, format="json")
+
+    assert unknown.status_code == 400 and unknown.json()["fields"] == {"colour": ["Unknown field."]}
+    assert wrong_type.status_code == 400 and "plan" in wrong_type.json()["fields"]
