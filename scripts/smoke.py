@@ -410,7 +410,7 @@ def main() -> int:
     base.chmod(0o755)
     logs = base / "logs"
     logs.mkdir()
-    workdirs = {name: base / f"cwd-{name}" for name in ("migrate", "web", "worker", "beat")}
+    workdirs = {name: base / f"cwd-{name}" for name in ("migrate", "web", "worker", "worker-io", "beat")}
     for folder in workdirs.values():
         folder.mkdir()
     scratch = base / "scratch"
@@ -448,12 +448,22 @@ def main() -> int:
         print("smoke: web:", " ".join(web_command), flush=True)
         processes["web"] = start(web_command, cwd=workdirs["web"], env={**env, **web_env}, log=log("web"))
         celery = str(bin_dir / "celery")
+        # The workers of docker-compose.yml: `default` and `encode` (ffmpeg) on processes, provider
+        # waits (`text`, `images`, Veo's `video`) on a threads pool.
         processes["worker"] = start(
-            [celery, "-A", "modo", "worker", "-Q", "default,images,video", "--concurrency", "2", "--loglevel", "INFO"],
+            [celery, "-A", "modo", "worker", "-Q", "default,encode", "--concurrency", "2", "-n", "main@%h",
+             "--loglevel", "INFO"],
             cwd=workdirs["worker"],
             env=env,
             log=log("worker"),
-        )
+        )  # fmt: skip
+        processes["worker-io"] = start(
+            [celery, "-A", "modo", "worker", "-Q", "text,images,video", "--pool", "threads", "--concurrency", "20",
+             "-n", "io@%h", "--loglevel", "INFO"],
+            cwd=workdirs["worker-io"],
+            env=env,
+            log=log("worker-io"),
+        )  # fmt: skip
         processes["beat"] = start(
             [celery, "-A", "modo", "beat", "--loglevel", "INFO", "--schedule", str(base / "celerybeat-schedule")],
             cwd=workdirs["beat"],
