@@ -65,6 +65,9 @@ def site(live_server, settings):
     """The live server as a user of the embedded default meets it, but on PostgreSQL and Redis:
     local AI provider only, jobs go to the Celery broker (not run inline), tiny media."""
     offline_ai(settings)
+    # An event stream the browser left behind ends soon (the page reconnects with Last-Event-ID):
+    # the live server's streaming threads must not outlive the run.
+    settings.AI_SSE_MAX_SECONDS, settings.AI_SSE_KEEPALIVE_SECONDS = 15, 2
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = False
     yield live_server

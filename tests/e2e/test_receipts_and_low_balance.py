@@ -13,7 +13,7 @@ from .steps import flash, log_in, path_is
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_low_balance_banner_leads_to_billing_and_the_studio_shows_the_receipt(page, shots, person, settings):
+def test_a_low_balance_banner_leads_to_billing_and_the_studio_shows_the_receipt(page, shots, person, settings, worker):
     settings.CREDITS_LOW_BALANCE_THRESHOLD = 30  # the trial's 20 credits are below it
     project = studio_services.project_create(
         membership=person.memberships.get(), title="Warung at Midnight", premise="A cat runs a night stall."
@@ -27,7 +27,9 @@ def test_a_low_balance_banner_leads_to_billing_and_the_studio_shows_the_receipt(
 
     page.goto(f"/studio/{project.id}/")
     page.get_by_role("button", name="Generate story").click()
-    expect(flash(page)).to_contain_text("Your story is ready")
+    expect(flash(page)).to_contain_text("Your story is being written")
+    # The story is a job: the page reloads with its beats when it is written.
+    expect(page.locator("ol.beat-list:not([data-live-beats]) > li").first).to_be_visible(timeout=60_000)
     expect(banner).to_contain_text("17 credits left")
 
     job = page.locator("#jobs li.job").first

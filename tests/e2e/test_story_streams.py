@@ -76,7 +76,7 @@ def test_the_first_beat_shows_before_the_provider_finishes_and_a_reopened_page_g
     expect(page.locator("#live-story [data-live-beats] > li").first).to_be_visible(timeout=30_000)
 
     # When the job ends the page reloads with the saved story and all its beats.
-    expect(page.get_by_role("heading", name="Beats")).to_be_visible(timeout=60_000)
+    expect(page.locator("ol.beat-list:not([data-live-beats]) > li").first).to_be_visible(timeout=60_000)
     job.refresh_from_db()
     assert job.status == "succeeded"
     assert page.locator("ol.beat-list > li").count() == len(job.result["beats"])

@@ -43,7 +43,7 @@ def test_a_new_member_turns_a_premise_into_a_published_video_in_the_gallery(page
 
     # The story is a job: the page shows it being written, then reloads with its beats.
     expect(flash(page)).to_contain_text("Your story is being written")
-    expect(page.get_by_role("heading", name="Beats")).to_be_visible(timeout=60_000)
+    expect(page.locator("ol.beat-list:not([data-live-beats]) > li").first).to_be_visible(timeout=60_000)
     expect(page.get_by_role("heading", name="Beats")).to_be_visible()
     assert page.locator("ol.beat-list > li").count() >= 3
     shots("story-and-beats", focus=page.get_by_role("heading", name="Beats"))
