@@ -266,6 +266,9 @@ def production_env(*, web_port: int, pgbouncer_port: int, moto_port: int, resend
         "RESEND_API_KEY": "re_smoke",
         "RESEND_API_URL": resend.url,
         "AI_JOB_SCRATCH_DIR": str(scratch),
+        # No provider keys here: the operator allows the offline placeholder provider explicitly
+        # (production's default is off, which answers 503 AI_UNAVAILABLE before any charge).
+        "AI_LOCAL_PROVIDER_ENABLED": "true",
         "AI_LOCAL_IMAGE_SIZE": "96x54",
         "AI_LOCAL_VIDEO_SIZE": "96x54",
         "AI_LOCAL_VIDEO_SECONDS_PER_BEAT": "1",
