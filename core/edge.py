@@ -3,7 +3,7 @@ a view becomes the JSON error shape of DESIGN section 4.
 
 Refused up front, before anything reads the body: a declared body over
 DATA_UPLOAD_MAX_MEMORY_SIZE (413), a header longer than API_MAX_HEADER_LENGTH (431), a charset
-other than UTF-8 (415), malformed JSON sent to allauth's headless API (400). Afterwards any
+other than UTF-8 (415), malformed JSON or NUL characters sent to allauth's headless API (400). Afterwards any
 error response that is not JSON (Django's 400/403/404/405 pages, allauth's empty 400 and 405)
 is rewritten in the error shape, keeping its status and headers such as Allow.
 """
@@ -85,12 +85,41 @@ def _refusal(request: HttpRequest) -> JsonResponse | None:
             "UNSUPPORTED_MEDIA_TYPE",
             415,
         )
-    if request.path.startswith(AUTH_PREFIX) and length and "json" in (request.META.get("CONTENT_TYPE") or ""):
-        try:
-            json.loads(request.body)
-        except (ValueError, RecursionError):
-            message = gettext("The request body is not valid JSON.")
-            return error_response(message, "VALIDATION_ERROR", 400, fields={"body": [message]})
+    if request.path.startswith(AUTH_PREFIX):
+        return _auth_refusal(request, length)
+    return None
+
+
+def _holds_nul(value) -> bool:
+    """True when a NUL character hides in a JSON value: PostgreSQL text cannot store one."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
+def _auth_refusal(request: HttpRequest, length: int) -> JsonResponse | None:
+    """allauth's headless API neither parses nor cleans its input as DRF does: malformed JSON and
+    NUL characters (which PostgreSQL refuses with a 500) are answered here."""
+    nul_message = gettext("The request must not contain NUL characters.")
+    if "%00" in (request.META.get("QUERY_STRING") or ""):
+        return error_response(nul_message, "VALIDATION_ERROR", 400, fields={"query": [nul_message]})
+    if not length or "json" not in (request.META.get("CONTENT_TYPE") or ""):
+        return None
+    try:
+        body = json.loads(request.body)
+    except (ValueError, RecursionError):
+        message = gettext("The request body is not valid JSON.")
+        return error_response(message, "VALIDATION_ERROR", 400, fields={"body": [message]})
+    try:
+        holds_nul = _holds_nul(body)
+    except RecursionError:
+        holds_nul = True  # nested deeper than anyone signs in with
+    if holds_nul:
+        return error_response(nul_message, "VALIDATION_ERROR", 400, fields={"body": [nul_message]})
     return None
 
 

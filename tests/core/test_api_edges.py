@@ -55,6 +55,21 @@ def test_malformed_json_to_allauth_answers_400_json():
     assert "body" in body["fields"]
 
 
+def test_a_nul_character_sent_to_allauth_answers_400_json_not_a_database_error():
+    body = '{"provider": "google", "process": "login", "token": {"client_id": "\\u0000", "id_token": "x"}}'
+
+    response = Client().post(f"{APP_AUTH}/auth/provider/token", body, content_type="application/json")
+
+    body = assert_error(response, 400, "VALIDATION_ERROR")
+    assert "body" in body["fields"]
+
+
+def test_a_nul_character_in_an_allauth_query_answers_400_json():
+    response = Client().get(f"{APP_AUTH}/auth/email/verify?key=%00")
+
+    assert_error(response, 400, "VALIDATION_ERROR")
+
+
 def test_a_wrong_method_on_an_allauth_route_answers_405_json():
     response = Client().delete(f"{APP_AUTH}/auth/signup")
 
