@@ -18,12 +18,15 @@ from .models import Asset, Beat, Project
 
 
 def target_for_generation(organization: Organization, project_id: str, beat_id: str | None) -> GenerationTarget:
-    """Raises NotFound for a project or beat of another organization, or a beat of another project."""
+    """Raises NotFound for a project or beat of another organization, or a beat of another project;
+    VersionReadOnly (409) for a beat of a story version that is not the current one."""
     project = selectors.project_get_for_member(organization=organization, project_id=project_id)
     if beat_id:
         beat = selectors.beat_get_for_member(organization=organization, beat_id=beat_id)
         if beat.project_id != project.id:
             raise NotFound(_("Beat not found."))
+        # A beat of an earlier version stays as it was: 409, before anything is counted or charged.
+        services.beat_writable_require(beat=beat)
         beats = [beat]
         text = f"{beat.title}. {beat.description}".strip()
     else:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from accounts.models import Membership, User
 from core.errors import NotFound, ValidationFailed
 
+from .errors import VersionReadOnly
 from .models import PREMISE_MAX, RESTORABLE_FOR, TEXT_MAX, TITLE_MAX, Asset, Beat, Notification, Project, Story
 
 _LABELS = {
@@ -153,11 +154,29 @@ def _current_story_for_writing(project: Project) -> Story:
 # --- Beats ------------------------------------------------------------------------------
 
 
+def _beat_writable_lock(beat: Beat) -> None:
+    """Lock the beat's project (so no restore switches versions meanwhile) and refuse, with 409
+    VERSION_READ_ONLY, a change to a beat of a version that is not the current one: earlier
+    versions are kept exactly as they were until restored."""
+    Project.objects.select_for_update().filter(pk=beat.project_id).first()
+    story = Story.objects.only("version", "is_current").get(pk=beat.story_id)
+    if not story.is_current:
+        raise VersionReadOnly(story.version)
+
+
+def beat_writable_require(*, beat: Beat) -> None:
+    """The same check, outside a write (a generation for the beat is refused before any charge)."""
+    with transaction.atomic():
+        _beat_writable_lock(beat)
+
+
 def beat_update(*, beat: Beat, **changes: str) -> Beat:
     limits = {"title": TITLE_MAX, "description": TEXT_MAX}
     for field, value in changes.items():
         setattr(beat, field, _clean_text(value, field=field, max_length=limits[field], required=field == "title"))
-    beat.save(update_fields=[*changes, "updated_at"])
+    with transaction.atomic():
+        _beat_writable_lock(beat)
+        beat.save(update_fields=[*changes, "updated_at"])
     return beat
 
 
@@ -196,7 +215,7 @@ def beat_create(*, project: Project, title: str, description: str = "", position
 def beat_soft_delete(*, beat: Beat) -> None:
     """Hide the beat (undoable for 30 days); the beats after it close the gap."""
     with transaction.atomic():
-        Project.objects.select_for_update().filter(pk=beat.project_id).first()
+        _beat_writable_lock(beat)
         Beat.all_objects.filter(pk=beat.pk).update(deleted_at=timezone.now())
         _shift_orders(list(Beat.objects.filter(story_id=beat.story_id, order__gt=beat.order)), by=-1)
 
@@ -204,7 +223,7 @@ def beat_soft_delete(*, beat: Beat) -> None:
 def beat_restore(*, beat: Beat) -> Beat:
     """Put a deleted beat back where it was (or at the end, when its version has fewer beats now)."""
     with transaction.atomic():
-        Project.objects.select_for_update().filter(pk=beat.project_id).first()
+        _beat_writable_lock(beat)
         alive = list(Beat.objects.filter(story_id=beat.story_id).order_by("order"))
         position = min(beat.order, len(alive))
         _shift_orders([other for other in alive if other.order >= position], by=1)
@@ -235,6 +254,7 @@ def beats_reorder(*, project: Project, beat_ids: list) -> list[Beat]:
 def beat_move(*, beat: Beat, offset: int) -> None:
     """Move a beat up (-1) or down (+1) among its version's beats: the keyboard's reorder."""
     with transaction.atomic():
+        _beat_writable_lock(beat)
         beats = list(Beat.objects.select_for_update().filter(story_id=beat.story_id).order_by("order"))
         index = next(i for i, other in enumerate(beats) if other.pk == beat.pk)
         target = max(0, min(index + offset, len(beats) - 1))
@@ -252,8 +272,10 @@ def beat_variant_choose(*, beat: Beat, asset: Asset) -> Beat:
             fields={"asset_id": [_("Not a variant of this beat.")]},
         )
     field = "image" if asset.kind == Asset.Kind.IMAGE else "animation"
-    setattr(beat, field, asset)
-    beat.save(update_fields=[field, "updated_at"])
+    with transaction.atomic():
+        _beat_writable_lock(beat)
+        setattr(beat, field, asset)
+        beat.save(update_fields=[field, "updated_at"])
     return beat
 
 

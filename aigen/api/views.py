@@ -48,7 +48,16 @@ GENERATION_PARAMETERS = [
     OpenApiParameter("X-RateLimit-Remaining", OpenApiTypes.INT, OpenApiParameter.HEADER, response=True),
     OpenApiParameter("Retry-After", OpenApiTypes.INT, OpenApiParameter.HEADER, response=[429]),
 ]
-GENERATION_ERRORS = {**error_responses(402, 409, 422, 429), 403: TRIAL_LIMIT}
+GENERATION_ERRORS = {
+    **error_responses(
+        402,
+        422,
+        429,
+        e409="IDEMPOTENCY_IN_PROGRESS: a request with this Idempotency-Key is still running; or "
+        "VERSION_READ_ONLY: `beat_id` is a beat of an earlier story version, kept read-only (nothing charged).",
+    ),
+    403: TRIAL_LIMIT,
+}
 
 
 class GenerationView(OrganizationAPIView):

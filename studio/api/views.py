@@ -6,6 +6,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from accounts.api.base import ORGANIZATION_HEADER, OrganizationAPIView
+from core.openapi import error_responses
 
 from .. import selectors, services
 from ..film import film_clips_require
@@ -24,6 +25,12 @@ from .serializers import (
     PublicContentSerializer,
     StoryVersionDetailSerializer,
     StoryVersionSerializer,
+)
+
+# Earlier story versions are read-only: a change to one of their beats changes nothing.
+READ_ONLY_VERSION = error_responses(
+    e409="VERSION_READ_ONLY: the beat belongs to an earlier story version, kept read-only; "
+    "restore that version (POST /api/projects/{id}/versions/{n}/restore) to change it. `version` says which."
 )
 
 
@@ -147,14 +154,18 @@ class BeatReorderView(OrganizationAPIView):
 
 
 class BeatDetailView(OrganizationAPIView):
-    @extend_schema(parameters=[ORGANIZATION_HEADER], request=BeatUpdateSerializer, responses=BeatSerializer)
+    @extend_schema(
+        parameters=[ORGANIZATION_HEADER],
+        request=BeatUpdateSerializer,
+        responses={200: BeatSerializer, **READ_ONLY_VERSION},
+    )
     def patch(self, request, beat_id):
         beat = selectors.beat_get_for_member(organization=self.organization, beat_id=beat_id)
         serializer = BeatUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         return Response(BeatSerializer(services.beat_update(beat=beat, **serializer.validated_data)).data)
 
-    @extend_schema(parameters=[ORGANIZATION_HEADER], responses={204: None})
+    @extend_schema(parameters=[ORGANIZATION_HEADER], responses={204: None, **READ_ONLY_VERSION})
     def delete(self, request, beat_id):
         """A soft delete: POST /api/beats/{id}/restore brings it back for 30 days."""
         services.beat_soft_delete(beat=selectors.beat_get_for_member(organization=self.organization, beat_id=beat_id))
@@ -162,7 +173,7 @@ class BeatDetailView(OrganizationAPIView):
 
 
 class BeatRestoreView(OrganizationAPIView):
-    @extend_schema(parameters=[ORGANIZATION_HEADER], request=None, responses=BeatSerializer)
+    @extend_schema(parameters=[ORGANIZATION_HEADER], request=None, responses={200: BeatSerializer, **READ_ONLY_VERSION})
     def post(self, request, beat_id):
         beat = selectors.beat_get_deleted_for_member(organization=self.organization, beat_id=beat_id)
         return Response(BeatSerializer(services.beat_restore(beat=beat)).data)
@@ -187,7 +198,11 @@ class BeatVariantListView(OrganizationAPIView):
 
 
 class BeatVariantChooseView(OrganizationAPIView):
-    @extend_schema(parameters=[ORGANIZATION_HEADER], request=BeatChooseSerializer, responses=BeatVariantsSerializer)
+    @extend_schema(
+        parameters=[ORGANIZATION_HEADER],
+        request=BeatChooseSerializer,
+        responses={200: BeatVariantsSerializer, **READ_ONLY_VERSION},
+    )
     def post(self, request, beat_id):
         beat = selectors.beat_get_for_member(organization=self.organization, beat_id=beat_id)
         serializer = BeatChooseSerializer(data=request.data)
