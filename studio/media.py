@@ -4,14 +4,15 @@ members of the organization it belongs to; anyone else gets 404, as for a file t
 exist (never a hint that it does). On S3/R2 the storage signs short-lived URLs instead
 (core.storage), and this view is not mounted.
 
-Whose a file is: the asset that holds it, or else the organization id in the path that aigen
-gives every generated file (ai/<organization>/<kind>/<job>.<ext>).
+Whose a file is: the asset that holds it (its file, or a film's poster frame), or else the
+organization id in the path that aigen gives every generated file (ai/<organization>/<kind>/<job>.<ext>).
 """
 
 import posixpath
 import uuid
 
 from django.conf import settings
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.static import serve
 
@@ -24,7 +25,10 @@ def media_file(request: HttpRequest, path: str) -> HttpResponse:
     name = _clean_name(path)
     owner = _organization_of(name)
     published = Asset.objects.filter(
-        file=name, status=Asset.Status.PUBLISHED, deleted_at__isnull=True, project__deleted_at__isnull=True
+        Q(file=name) | Q(poster=name),
+        status=Asset.Status.PUBLISHED,
+        deleted_at__isnull=True,
+        project__deleted_at__isnull=True,
     ).exists()
     if not published and not _is_member(request, owner):
         raise Http404("No such file.")
@@ -45,7 +49,9 @@ def _clean_name(path: str) -> str:
 
 
 def _organization_of(name: str) -> uuid.UUID | None:
-    asset_owner = Asset.all_objects.filter(file=name).values_list("organization_id", flat=True).first()
+    asset_owner = (
+        Asset.all_objects.filter(Q(file=name) | Q(poster=name)).values_list("organization_id", flat=True).first()
+    )
     if asset_owner is not None:
         return asset_owner
     parts = name.split("/")

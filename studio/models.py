@@ -55,6 +55,9 @@ class Project(SoftDeletable, TimeStampedModel):
     title = models.CharField(max_length=TITLE_MAX)
     premise = models.TextField(blank=True)
     genre = models.CharField(max_length=60, blank=True)
+    # When the last join of the film failed (cleared by the next request and by a success):
+    # the project page says so. Joining costs no credits, so there is nothing to refund.
+    film_failed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-updated_at"]
@@ -142,6 +145,8 @@ class Asset(SoftDeletable, TimeStampedModel):
     beat = models.ForeignKey(Beat, on_delete=models.SET_NULL, null=True, blank=True, related_name="assets")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     file = models.FileField(upload_to="assets/%Y/%m/", max_length=300)
+    # A film's poster frame: the image a shared link of it previews with (og:image).
+    poster = models.FileField(upload_to="assets/%Y/%m/", max_length=300, blank=True)
     prompt = models.TextField(blank=True)
     generation_job_id = models.UUIDField(null=True, blank=True, unique=True)
     placeholder = models.BooleanField(default=False, help_text="Made by the offline placeholder provider.")

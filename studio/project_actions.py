@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from core.errors import ValidationFailed
 
 from . import selectors, services
-from .film import film_clips_require
+from .film import film_build_begin
 from .forms import BeatForm, ProjectForm
 from .generation_pages import generate_from_page
 from .models import Project
@@ -150,7 +150,7 @@ def restore_version(request, project):
 
 
 def build_film(request, project):
-    film_clips_require(project=project)
+    film_build_begin(project=project)
     transaction.on_commit(lambda: project_film_build.delay(str(project.id)))
     messages.success(request, _("Your film is being put together. Its download appears here in a moment."))
     return _back(project, "film-title")

@@ -291,6 +291,7 @@ def asset_create(
     prompt: str = "",
     generation_job_id=None,
     placeholder: bool = False,
+    poster_name: str = "",
 ) -> Asset:
     """A generated file (already in the default storage) becomes the project's asset.
 
@@ -310,6 +311,7 @@ def asset_create(
             placeholder=placeholder,
         )
         asset.file.name = file_name
+        asset.poster.name = poster_name
         asset.save()
         if beat is not None:
             field = "image" if kind == Asset.Kind.IMAGE else "animation"
@@ -351,6 +353,8 @@ def soft_deleted_purge(*, now=None) -> dict[str, int]:
     )
     for asset in old_assets.distinct().iterator():
         asset.file.delete(save=False)
+        if asset.poster:
+            asset.poster.delete(save=False)
         Asset.all_objects.filter(pk=asset.pk).delete()
         purged["assets"] += 1
     beats = Beat.all_objects.filter(deleted_at__lt=cutoff, project__deleted_at__isnull=True)

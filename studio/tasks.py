@@ -1,3 +1,5 @@
+import logging
+
 from celery import shared_task
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -8,8 +10,11 @@ from accounts.models import User
 from core.emails import email_send, site_link
 
 from . import services
+from .film import FilmFailed, project_film_failed
 from .film import project_film_build as film_build
 from .models import Asset, Project
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(queue="default")
@@ -44,5 +49,11 @@ def project_film_build(project_id: str) -> str | None:
     project = Project.objects.filter(pk=project_id).first()
     if project is None:
         return None
-    film = film_build(project=project)
+    try:
+        film = film_build(project=project)
+    except FilmFailed as error:
+        # Not retried: the same clips fail the same way. The project page says what to do.
+        logger.warning("studio.film.failed", extra={"project_id": project_id, "error": str(error)[:300]})
+        project_film_failed(project=project)
+        return None
     return str(film.pk) if film else None

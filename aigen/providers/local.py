@@ -20,6 +20,8 @@ from pathlib import Path
 from django.conf import settings
 from PIL import Image, ImageDraw, ImageFont
 
+from core.ffmpeg import ffmpeg_binary, h264_command  # noqa: F401 - ffmpeg_binary: aigen.clips imports it from here
+
 from ..scratch import job_scratch_dir, kill_with_parent
 from .base import ImageResult, Provider, ProviderError, TextChunk, VideoRequest, VideoResult
 
@@ -163,12 +165,6 @@ def draw_image(prompt: str, size: tuple[int, int]) -> bytes:
     return out.getvalue()
 
 
-def ffmpeg_binary() -> str:
-    import imageio_ffmpeg
-
-    return imageio_ffmpeg.get_ffmpeg_exe()
-
-
 def encode_animatic(
     images: list[bytes],
     *,
@@ -187,12 +183,12 @@ def encode_animatic(
     fade = min(0.5, seconds_per_beat / 3)
     total = len(images) * seconds_per_beat - (len(images) - 1) * fade
     with job_scratch_dir(prefix="animatic-") as folder:
-        inputs: list[str] = []
+        inputs: list[Path] = []
         filters: list[str] = []
         for i, data in enumerate(images):
             path = Path(folder) / f"beat{i}.png"
             Image.open(io.BytesIO(data)).convert("RGB").resize((width * 2, height * 2)).save(path)
-            inputs += ["-i", str(path)]
+            inputs.append(path)
             if i % 2 == 0:  # slow zoom into the centre
                 motion = "z='min(zoom+0.0015,1.25)':x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)'"
             else:  # pan left to right at a fixed zoom
@@ -206,31 +202,13 @@ def encode_animatic(
             filters.append(f"[{last}][v{i}]xfade=transition=fade:duration={fade:.3f}:offset={offset:.3f}[x{i}]")
             last = f"x{i}"
         output = Path(folder) / "animatic.mp4"
-        command = [
-            ffmpeg_binary(),
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-nostdin",
-            *inputs,
-            "-filter_complex",
-            ";".join(filters),
-            "-map",
-            f"[{last}]",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            "-pix_fmt",
-            "yuv420p",
-            "-movflags",
-            "+faststart",
-            "-progress",
-            "pipe:1",
-            "-nostats",
-            "-y",
-            str(output),
-        ]
+        command = h264_command(
+            inputs=inputs,
+            filters=filters,
+            maps=[f"[{last}]"],
+            output=output,
+            options=("-progress", "pipe:1", "-nostats"),
+        )
         process = subprocess.Popen(  # noqa: S603
             command,
             stdout=subprocess.PIPE,

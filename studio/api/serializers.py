@@ -97,6 +97,9 @@ class FilmSerializer(serializers.Serializer):
     clips = AssetSerializer(many=True, help_text="The chosen videos of the current beats, in order")
     animatics = AssetSerializer(many=True, help_text="Whole-project videos, newest first")
     film = AssetSerializer(allow_null=True, help_text="The clips joined into one MP4, when built")
+    failed_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the last join failed (no credits are charged for a join); null after a success"
+    )
 
 
 class ProjectSerializer(serializers.ModelSerializer):

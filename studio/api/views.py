@@ -9,7 +9,7 @@ from accounts.api.base import ORGANIZATION_HEADER, OrganizationAPIView
 from core.openapi import error_responses
 
 from .. import selectors, services
-from ..film import film_clips_require
+from ..film import film_build_begin
 from ..tasks import project_film_build
 from .serializers import (
     AssetSerializer,
@@ -222,6 +222,7 @@ class ProjectFilmView(OrganizationAPIView):
                 "clips": selectors.film_clips_for_project(project=project),
                 "animatics": selectors.animatic_list_for_project(project=project),
                 "film": selectors.film_latest_for_project(project=project),
+                "failed_at": project.film_failed_at,
             }
         ).data
 
@@ -234,7 +235,7 @@ class ProjectFilmView(OrganizationAPIView):
     def post(self, request, project_id):
         """Join the clips into one MP4 on a worker; the film appears in GET when done."""
         project = selectors.project_get_for_member(organization=self.organization, project_id=project_id)
-        film_clips_require(project=project)
+        film_build_begin(project=project)
         transaction.on_commit(lambda: project_film_build.delay(str(project.id)))
         return Response(self._film(project), status=202)
 

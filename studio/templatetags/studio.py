@@ -16,3 +16,11 @@ def one_charge_token() -> str:
 def get_item(mapping, key):
     """`mapping|get_item:key` in a template; None when absent."""
     return mapping.get(key) if mapping else None
+
+
+@register.simple_tag(takes_context=True)
+def absolute_url(context, url: str) -> str:
+    """A media URL as a link preview needs it: absolute (a storage's signed URL already is)."""
+    if url.startswith(("http://", "https://")):
+        return url
+    return context["request"].build_absolute_uri(url)
