@@ -1,5 +1,7 @@
 """The pages people use: home, dashboard, a project's studio, the public gallery."""
 
+import uuid
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -129,8 +131,11 @@ def _jobs_context(organization, project) -> dict:
     for job in jobs:
         job.receipt = receipts[job.pk]
     # The newest story still being written: the page shows it growing (static/js/story-stream.js).
-    live_story = next((job for job in jobs if job.kind == "story" and not job.is_finished), None)
+    # A beat's rewrite is a small story job too, but it shows at its beat ("Rewriting beat 3…").
+    running_stories = [job for job in jobs if job.kind == "story" and not job.is_finished]
+    live_story = next((job for job in running_stories if not job.beat_ref), None)
     return {
+        "rewriting_beats": {uuid.UUID(job.beat_ref) for job in running_stories if job.beat_ref},
         "jobs": [(job, purposes[job.pk]) for job in jobs],
         "jobs_active": any(not job.is_finished for job in jobs),
         "animatic_jobs": [job for job in jobs if job.kind == "video" and not job.beat_ref and not job.is_finished],

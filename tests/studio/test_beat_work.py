@@ -171,3 +171,28 @@ def test_the_page_shows_a_beats_image_variants_with_the_chosen_one_pressed(studi
     assert page.count('name="action" value="choose-variant"') == 2
     assert 'aria-pressed="true"' in page and "Image 2 (chosen)" in page
     assert second.file.url in page
+
+
+def test_a_beat_being_rewritten_says_so_at_that_beat_not_as_a_whole_story(studio, project_with_story, on_pro_plan):
+    from modo.celery import app as celery_app
+
+    beat = Beat.objects.get(project=project_with_story, order=2)
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False  # charged and queued; no worker has taken it yet
+    try:
+        studio.client.post(
+            f"/studio/{project_with_story.id}/",
+            {"action": "regenerate-beat-text", "beat_id": str(beat.id), "idempotency_key": "rewrite-live"},
+        )
+    finally:
+        celery_app.conf.task_always_eager = eager
+
+    page = studio.get(f"/studio/{project_with_story.id}/").content.decode()
+
+    assert 'id="live-story"' not in page and "Writing your story" not in page
+    status = page.index(f'id="beat-status-{beat.id}"')
+    assert page[status : page.index("</p>", status)].endswith("Rewriting beat 3…")
+    assert page.count('id="beat-status-') == 1
+    rewrite_button = page.index("Rewrite text", status)
+    assert page[page.rindex("<button", 0, rewrite_button) : rewrite_button].count("disabled") == 1
+    assert Beat.objects.get(pk=beat.pk).title == "Beat 3"
