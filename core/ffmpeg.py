@@ -8,6 +8,9 @@ import subprocess  # noqa: S404 - the ffmpeg binary shipped by imageio-ffmpeg, f
 from dataclasses import dataclass
 from pathlib import Path
 
+# Quiet but for errors, never reading the worker's stdin.
+_QUIET = ("-hide_banner", "-loglevel", "error", "-nostdin")
+
 
 class FfmpegFailed(Exception):
     pass
@@ -27,10 +30,7 @@ def h264_command(
     progress report...)."""
     return [
         ffmpeg_binary(),
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-nostdin",
+        *_QUIET,
         *[argument for path in inputs for argument in ("-i", str(path))],
         "-filter_complex",
         ";".join(filters),
@@ -101,10 +101,7 @@ def frame_command(*, video: Path | str, output: Path | str, at_seconds: float) -
     """One frame of `video`, `at_seconds` in, as a JPEG (a poster for link previews)."""
     return [
         ffmpeg_binary(),
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-nostdin",
+        *_QUIET,
         "-ss",
         f"{max(0.0, at_seconds):.3f}",
         "-i",
