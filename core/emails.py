@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -42,10 +43,9 @@ def user_language(user, fallback: str | None = None) -> str:
 def recipients_by_language(emails: Iterable[str], fallback: str | None = None) -> dict[str, list[str]]:
     """Addresses grouped by their user's saved language (`fallback` for an address that is no
     user's, or a user without one), so that each group gets the email in its own language."""
-    from accounts.models import User  # accounts imports core: resolved at call time
-
     emails = list(dict.fromkeys(emails))
-    saved = dict(User.objects.filter(email__in=[e.lower() for e in emails]).values_list("email", "language"))
+    users = get_user_model().objects.filter(email__in=[email.lower() for email in emails])
+    saved = dict(users.values_list("email", "language"))
     groups: dict[str, list[str]] = {}
     for email in emails:
         groups.setdefault(language_checked(saved.get(email.lower()), fallback), []).append(email)
