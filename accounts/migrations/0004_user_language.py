@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='user',
             name='language',
-            field=models.CharField(blank=True, default='', max_length=8),
+            field=models.CharField(blank=True, default='', help_text='Emails are written in it: en or id.', max_length=8, verbose_name='language'),
         ),
     ]
