@@ -42,6 +42,12 @@ def test_signup_saves_the_request_language_and_the_switcher_changes_it():
     ayu = signed_up("ayu@example.org", "id-ID,id;q=0.9,en;q=0.5")
     john = signed_up("john@example.org", "en-GB,en;q=0.9")
     assert (ayu.language, john.language) == ("id", "en")
+    app = Client(HTTP_ACCEPT_LANGUAGE="id")  # the app API's signup (allauth headless) too
+    response = app.post(
+        "/api/auth/app/v1/auth/signup", {"email": "app@example.org", "password": PASSWORD}, "application/json"
+    )
+    assert response.status_code in (200, 401), response.content[:300]  # 401: email to verify first
+    assert User.objects.get(email="app@example.org").language == "id"
 
     client = Client()
     client.force_login(john)
