@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install messages browser run dev worker worker-io worker-encode beat test smoke lint format migrate bench bench-load bench-analytics bench-embedded clean
+.PHONY: install messages browser node run dev worker worker-io worker-encode beat test smoke lint format migrate bench bench-load bench-analytics bench-embedded clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,17 @@ browser:
 	@test -x $(CHROMIUM) || { echo "Installing Chromium for the browser tests..."; \
 		(apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 || \
 		{ echo "Chromium is missing at $(CHROMIUM): install it (e.g. apt-get install chromium)." >&2; exit 1; }; }
+
+# Node tools the tests use (package.json): axe-core (colour contrast in Chromium) and s3rver (an
+# S3 server that checks signed URLs and their expiry). node_modules is not committed.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "Installing Node.js and npm..."; \
+		(apt-get update -qq && apt-get install -y -qq nodejs npm) >/dev/null 2>&1 || \
+		{ echo "npm is missing: install Node.js (e.g. apt-get install nodejs npm)." >&2; exit 1; }; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+node: node_modules/.installed
 
 migrate: messages
 	$(PY) manage.py migrate --noinput
@@ -80,7 +91,7 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: messages browser
+test: messages browser node
 	bash scripts/ensure-services.sh
 	$(MAKE) lint
 	$(VENV)/bin/pytest
@@ -115,4 +126,4 @@ bench-analytics: install
 	$(PY) bench/analytics.py
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache node_modules

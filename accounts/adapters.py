@@ -7,8 +7,9 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 from django.contrib.sites.models import Site
 from django.db import transaction
+from django.utils import translation
 
-from core.emails import email_html, site_link
+from core.emails import email_html, language_checked, site_link
 
 from .services import organization_create_personal
 
@@ -47,6 +48,7 @@ class AccountAdapter(DefaultAccountAdapter):
         return f"[{settings.SITE_NAME}] {subject}"
 
     def save_user(self, request, user, form, commit=True):
+        user.language = _request_language(request)  # what they signed up in: their emails' language
         if not commit:
             return super().save_user(request, user, form, commit=False)
         with transaction.atomic():
@@ -63,8 +65,15 @@ def _on_site(value):
     return site_link(parts.path + (f"?{parts.query}" if parts.query else ""))
 
 
+def _request_language(request) -> str:
+    """The language the request is served in (LocaleMiddleware: the switcher's cookie, else
+    Accept-Language), one of LANGUAGES."""
+    return language_checked(getattr(request, "LANGUAGE_CODE", None) or translation.get_language())
+
+
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def save_user(self, request, sociallogin, form=None):
+        sociallogin.user.language = _request_language(request)
         with transaction.atomic():
             user = super().save_user(request, sociallogin, form)
             organization_create_personal(user=user)

@@ -40,6 +40,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # The language they read (one of settings.LANGUAGES): set at signup from the request's language
+    # and by the language switcher; emails sent by background jobs use it. Blank: LANGUAGE_CODE.
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, default="", help_text=_("Emails are written in it: en or id.")
+    )
 
     objects = UserManager()
 

@@ -1,5 +1,6 @@
 """Benchmark (not a test): 50 requests at once on the embedded default (SQLite file, file cache,
-filesystem broker, no Redis), through gunicorn with threads, as `make run` serves it.
+filesystem broker, no Redis), through gunicorn with uvicorn workers (gunicorn.conf.py, ASGI), as
+`make run` serves it.
 
     .venv/bin/python bench/embedded.py
     BENCH_AT_ONCE=100 BENCH_ROUNDS=5 .venv/bin/python bench/embedded.py

@@ -1,10 +1,11 @@
-"""Receipts and renewal reminders, in the order's (or subscription's) language: en or id."""
+"""Receipts and renewal reminders, each recipient in their saved language (core.emails), else
+in the order's (or subscription's) language: en or id."""
 
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
 from accounts.models import Membership
-from core.emails import email_send, site_link
+from core.emails import email_send, recipient_language, recipients_by_language, site_link
 
 from .models import Order, Subscription
 
@@ -42,22 +43,23 @@ def _managers_emails(organization_id) -> list[str]:
 
 def order_receipt_email_send(*, order: Order, attachments: list[tuple[str, bytes, str]] = ()) -> None:
     """The receipt, with `attachments` (the invoice PDF) as (filename, content, mimetype)."""
-    language = _language(order.language)
     recipients = [order.user.email] if order.user_id else _managers_emails(order.organization_id)
-    if not recipients:
-        return
-    context = {
-        "order": order,
-        "amount": idr_format(order.amount, language),
-        "organization": order.organization,
-        "billing_url": site_link("/billing/"),
-    }
-    email_send(
-        subject=SUBJECTS["receipt"][language] % {"item": order.item_name},
-        text=render_to_string(f"billing/emails/receipt_{language}.txt", context),
-        to=recipients,
-        attachments=attachments,
-    )
+    for language, to in recipients_by_language(recipients, fallback=order.language).items():
+        language = _language(language)
+        context = {
+            "order": order,
+            "amount": idr_format(order.amount, language),
+            "organization": order.organization,
+            "billing_url": site_link("/billing/"),
+        }
+        with recipient_language(language):
+            email_send(
+                subject=SUBJECTS["receipt"][language] % {"item": order.item_name},
+                text=render_to_string(f"billing/emails/receipt_{language}.txt", context),
+                to=to,
+                attachments=attachments,
+                language=language,
+            )
 
 
 def subscription_reminder_email_send(
@@ -65,28 +67,29 @@ def subscription_reminder_email_send(
 ) -> None:
     """A renewal reminder (before the period ends) or a dunning one (past due), with the
     renewal order's payment link when there is one."""
-    language = _language(subscription.language)
     recipients = _managers_emails(subscription.organization_id)
-    if not recipients:
-        return
     end = subscription.current_period_end
-    context = {
-        "subscription": subscription,
-        "plan": subscription.plan,
-        "price": idr_format(subscription.plan.price_idr, language),
-        "organization": subscription.organization,
-        "billing_url": site_link("/billing/"),
-        "pay_url": _absolute(renewal_order.redirect_url) if renewal_order and renewal_order.redirect_url else "",
-        "auto": subscription.renewal_mode == Subscription.RenewalMode.AUTO,
-        "grace_ends_at": subscription.grace_ends_at,
-    }
     if kind == "dunning":
         end = subscription.grace_ends_at or end
-    email_send(
-        subject=SUBJECTS[kind][language] % {"item": subscription.plan.name, "date": f"{end:%Y-%m-%d}"},
-        text=render_to_string(f"billing/emails/{kind}_{language}.txt", context),
-        to=recipients,
-    )
+    for language, to in recipients_by_language(recipients, fallback=subscription.language).items():
+        language = _language(language)
+        context = {
+            "subscription": subscription,
+            "plan": subscription.plan,
+            "price": idr_format(subscription.plan.price_idr, language),
+            "organization": subscription.organization,
+            "billing_url": site_link("/billing/"),
+            "pay_url": _absolute(renewal_order.redirect_url) if renewal_order and renewal_order.redirect_url else "",
+            "auto": subscription.renewal_mode == Subscription.RenewalMode.AUTO,
+            "grace_ends_at": subscription.grace_ends_at,
+        }
+        with recipient_language(language):
+            email_send(
+                subject=SUBJECTS[kind][language] % {"item": subscription.plan.name, "date": f"{end:%Y-%m-%d}"},
+                text=render_to_string(f"billing/emails/{kind}_{language}.txt", context),
+                to=to,
+                language=language,
+            )
 
 
 def subscription_dunning_email_send(*, subscription: Subscription, renewal_order: Order | None = None) -> None:

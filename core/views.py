@@ -24,6 +24,9 @@ def language_set(request: HttpRequest) -> HttpResponse:
         choices = ", ".join(dict(settings.LANGUAGES))
         message = gettext("Unknown language. Choose one of: %(choices)s.") % {"choices": choices}
         return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+    if request.method == "POST" and request.user.is_authenticated:
+        # Saved on the person too: emails sent later by background jobs are written in it.
+        request.user._meta.model._default_manager.filter(pk=request.user.pk).update(language=code)
     return set_language(request)
 
 

@@ -1,13 +1,11 @@
 import logging
 
 from celery import shared_task
-from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from core.emails import email_send, site_link
+from core.emails import email_send, recipient_language, site_link, user_language
 
 from . import services
 from .film import FilmFailed, project_film_failed
@@ -30,7 +28,8 @@ def video_ready_email(asset_id: str, user_id: str) -> None:
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if asset is None or user is None:
         return
-    with translation.override(settings.LANGUAGE_CODE):
+    language = user_language(user)  # theirs: the worker has no request to take one from
+    with recipient_language(language):
         context = {
             "asset": asset,
             "project": asset.project,
@@ -40,6 +39,7 @@ def video_ready_email(asset_id: str, user_id: str) -> None:
             subject=_("Your video is ready"),
             text=render_to_string("emails/video_ready.txt", context),
             to=[user.email],
+            language=language,
         )
 
 

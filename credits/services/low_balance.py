@@ -9,12 +9,12 @@ refund that lifts the balance back above re-arms it.
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organization
+from core.emails import email_send, recipient_language, site_link, user_language
 
 logger = logging.getLogger(__name__)
 
@@ -33,23 +33,23 @@ def low_balance_crossing_note(*, organization_id, amount: int, total_after: int)
 
 
 def low_balance_email_send(*, organization_id, total: int) -> int:
-    """Email every owner of the organization that its credits run low; how many were sent."""
+    """Email every owner of the organization, each in their own language, that its credits run
+    low; how many were sent."""
     organization = Organization.objects.filter(pk=organization_id).first()
     if organization is None:
         return 0
     owners = Membership.objects.filter(organization=organization, role=Membership.Role.OWNER).select_related("user")
-    link = settings.SITE_URL.rstrip("/") + "/billing/"
+    context = {"organization": organization.name, "total": total, "link": site_link("/billing/")}
     sent = 0
-    message = render_to_string(
-        "credits/emails/low_balance.txt", {"organization": organization.name, "total": total, "link": link}
-    )
     for membership in owners:
-        send_mail(
-            subject=_("Your MODO credits are running low"),
-            message=message,
-            from_email=None,
-            recipient_list=[membership.user.email],
-        )
+        language = user_language(membership.user)
+        with recipient_language(language):
+            email_send(
+                subject=_("Your MODO credits are running low"),
+                text=render_to_string("credits/emails/low_balance.txt", context),
+                to=[membership.user.email],
+                language=language,
+            )
         sent += 1
     logger.info("credits.low_balance.emailed", extra={"organization_id": str(organization_id), "owners": sent})
     return sent

@@ -24,6 +24,7 @@ from billing.services.fulfilment import order_status_apply
 from core.sites import site_sync
 from credits.selectors import LedgerDrift
 from credits.services.audit import credits_drift_alert_send
+from credits.services.low_balance import low_balance_email_send
 from modo.settings.env import site_url_checked
 from studio import services as studio_services
 from studio.tasks import video_ready_email
@@ -90,6 +91,12 @@ def test_the_receipt_and_the_reminder(organization, owner):
     checked(sent_by(lambda: order_receipt_email_send(order=order))[0])
     subscription = Subscription.objects.get(organization=organization)
     checked(sent_by(lambda: subscription_reminder_email_send(subscription=subscription))[0])
+
+
+def test_the_low_balance_email(organization, owner):
+    [message] = sent_by(lambda: low_balance_email_send(organization_id=organization.pk, total=12))
+
+    checked(message)
 
 
 def test_the_staff_alerts(organization):

@@ -42,3 +42,5 @@ def test_switching_to_bahasa_indonesia_shows_the_studio_in_indonesian(page, shot
     page.get_by_role("banner").get_by_role("link", name="Dasbor").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Dasbor")
     shots("dashboard-stays-indonesian")
+    person.refresh_from_db()
+    assert person.language == "id"  # saved: the emails background jobs send them are Indonesian too

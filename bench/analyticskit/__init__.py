@@ -1,0 +1,1 @@
+"""The parts of the analytics benchmark (bench/analytics.py, `make bench-analytics`)."""

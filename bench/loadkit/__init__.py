@@ -1,0 +1,1 @@
+"""The parts of the load benchmark (bench/load.py, `make bench-load`)."""

@@ -1,0 +1,97 @@
+"""The load benchmark's settings (BENCH_* environment variables), CPU placement and targets."""
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/modo_bench_load")
+BENCH_REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
+USERS = int(os.environ.get("BENCH_USERS", "1000"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "90"))
+RAMP_SECONDS = float(os.environ.get("BENCH_RAMP_SECONDS", "25"))
+DRAIN_SECONDS = float(os.environ.get("BENCH_DRAIN_SECONDS", "60"))
+PORT = int(os.environ.get("BENCH_PORT", "8767"))
+GUNICORN_WORKERS = os.environ.get("BENCH_GUNICORN_WORKERS", "4")
+GUNICORN_THREADS = os.environ.get("BENCH_GUNICORN_THREADS", "4")
+# Celery pools: "queues:processes" separated by spaces; one worker process tree each.
+CELERY_POOLS = [
+    tuple(pool.split(":")) for pool in os.environ.get("BENCH_CELERY_POOLS", "default,images:2 video:1").split()
+]
+SIGNIN_CONCURRENCY = int(os.environ.get("BENCH_SIGNIN_CONCURRENCY", "4"))
+
+
+def _cores(value: str) -> set[int]:
+    """ "0" or "0,1" or "2-3": CPU ids for os.sched_setaffinity."""
+    cores: set[int] = set()
+    for part in value.split(","):
+        first, _, last = part.partition("-")
+        cores.update(range(int(first), int(last or first) + 1))
+    return cores
+
+
+# CPU placement (Linux affinity), so that the figure is per web core and the load generator
+# cannot starve the server it measures: gunicorn on BENCH_WEB_CORES; locust (niced by
+# BENCH_LOAD_NICE) on BENCH_LOAD_CORES; Celery on BENCH_CELERY_CORES. Default on 2 cores: web on
+# CPU 0, locust and Celery on CPU 1.
+_ALL = sorted(os.sched_getaffinity(0))
+WEB_CORES = _cores(os.environ.get("BENCH_WEB_CORES", str(_ALL[0])))
+LOAD_CORES = _cores(os.environ.get("BENCH_LOAD_CORES", str(_ALL[-1])))
+CELERY_CORES = _cores(os.environ.get("BENCH_CELERY_CORES", ",".join(str(c) for c in _ALL if c not in WEB_CORES) or "0"))
+LOAD_NICE = int(os.environ.get("BENCH_LOAD_NICE", "5"))
+USERS_PER_CORE_TARGET = 250
+
+
+def pinned(cores: set[int], nice: int = 0):
+    """preexec_fn: run the child on `cores` (and lower its priority by `nice`)."""
+
+    def pin():
+        os.sched_setaffinity(0, cores)
+        if nice:
+            os.nice(nice)
+
+    return pin
+
+
+# Users who sign in over HTTP in the sign-in phase (0 = everyone): each sign-in is a full Argon2
+# check, so everyone takes minutes on a 2-core machine. The others' sessions are opened
+# in-process (open_sessions).
+SIGNIN_USERS = int(os.environ.get("BENCH_SIGNIN_USERS", "100")) or USERS
+SETUP_THREADS = int(os.environ.get("BENCH_SETUP_THREADS", "8"))
+PLAN = os.environ.get("BENCH_PLAN", "pro")
+START_CREDITS = int(os.environ.get("BENCH_START_CREDITS", "10000"))
+PASSWORD = "bench-load-password-2026"
+OUT = ROOT / "var" / "bench-load"
+SAMPLE_SECONDS = 0.5
+
+# Targets of the issue.
+P95_TARGET_MS = 300
+WEB_RSS_TARGET_MB = 250
+CELERY_RSS_TARGET_MB = 600
+GENERATION = ("POST /api/ai/generate-story", "POST /api/ai/generate-image", "POST /api/ai/generate-video")
+SIGN_IN = "POST /api/auth/…/login"
+
+SERVER_ENV = {
+    "DJANGO_SETTINGS_MODULE": "modo.settings.local",
+    "DEBUG": "false",
+    "DATABASE_URL": BENCH_URL,
+    "REDIS_URL": BENCH_REDIS,
+    "CELERY_BROKER_URL": BENCH_REDIS,
+    "CONN_MAX_AGE": "60",
+    "TRUSTED_PROXY_COUNT": "1",
+    "AI_CACHE_ENABLED": "false",
+    "LOG_LEVEL": "WARNING",
+    "MEDIA_ROOT": str(ROOT / "var" / "bench-load-media"),
+    "GEMINI_API_KEY": "",
+    "OPENAI_API_KEY": "",
+    "STABILITY_API_KEY": "",
+    "ANTHROPIC_API_KEY": "",
+    "VEO_API_KEY": "",
+    "MIDTRANS_SERVER_KEY": "",
+    "XENDIT_SECRET_KEY": "",
+    "RESEND_API_KEY": "",
+    "SENTRY_DSN": "",
+}
+
+
+def address_of(index: int) -> str:
+    return f"10.{(index >> 16) & 255}.{(index >> 8) & 255}.{index & 255}"

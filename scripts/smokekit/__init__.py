@@ -1,0 +1,1 @@
+"""The parts of the production smoke test (scripts/smoke.py, `make smoke`)."""
