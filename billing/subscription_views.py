@@ -136,7 +136,7 @@ def dev_auto_renewal_page(request: HttpRequest) -> HttpResponse:
             body = dev_recurring_notification_body(
                 subscription=subscription,
                 outcome=outcome,
-                charge_id=f"{subscription.pk}-{subscription.current_period_end:%Y%m%d%H%M%S}",
+                unique=int(subscription.current_period_end.timestamp()),  # one charge per period
             )
             answer = midtrans_notification_receive(
                 body=body, headers={"content-type": "application/json"}, source=delivery_source(request)

@@ -44,6 +44,9 @@ class RecurringCharge:
     status: str  # Order.Status
     raw_status: str
     amount: object  # as the gateway wrote it
+    # Midtrans names no recurring id in a charge's notification: its order_id carries the
+    # subscription's name, which carries our subscription's id (gateways.midtrans_recurring).
+    subscription_id: int | None = None
 
 
 class Recurring:
@@ -70,4 +73,9 @@ class Gateway:
 
     def fetch_status(self, *, order: Order) -> GatewayStatus | None:
         """The gateway's current word on the order; None when it has no status API."""
+        return None
+
+    def checkout_expire(self, *, order: Order) -> None:
+        """Close the order's payment link at the gateway (a renewal link no longer due). A
+        link the gateway does not know (never opened) is fine; raises GatewayError."""
         return None

@@ -93,3 +93,17 @@ class XenditGateway(Gateway):
             amount=None if invoice.get("amount") is None else str(invoice.get("amount")),
             reference=str(invoice.get("id", "")),
         )
+
+    def checkout_expire(self, *, order: Order) -> None:
+        """`POST /invoices/{id}/expire!` (xendit-python `expire_invoice`): the invoice page stops
+        taking payments. Without an invoice id (checkout failed) there is nothing to close."""
+        if not order.gateway_reference:
+            return
+        try:
+            _invoices().expire_invoice(
+                order.gateway_reference, _preload_content=False, _request_timeout=TIMEOUT_SECONDS
+            )
+        except (OpenApiException, urllib3.exceptions.HTTPError, ValueError) as exc:
+            if getattr(exc, "status", None) == 404:
+                return
+            raise _error(exc) from exc

@@ -34,7 +34,7 @@ from ..models import Order, Subscription
 from ..selectors import subscription_current_for_update, subscription_current_get
 from .checkout import GatewayUnavailable, billing_manager_require, gateway_choose, order_id_new, order_payment_open
 from .fulfilment import StatusApplied, order_status_apply
-from .subscriptions import subscription_changed
+from .subscriptions import renewal_orders_void, subscription_changed
 
 logger = logging.getLogger(__name__)
 
@@ -270,8 +270,9 @@ def auto_renewal_disable(*, membership: Membership) -> Subscription:
             recurring.stop(reference=subscription.auto_renewal_reference)
         except GatewayError as exc:
             raise GatewayUnavailable(_("The payment gateway is not answering. Please try again in a moment.")) from exc
+    # The reference stays: a charge that raced the stop is still recognised (late-payment rule).
     Subscription.objects.filter(pk=subscription.pk).update(
-        renewal_mode=Subscription.RenewalMode.MANUAL, auto_renewal_reference="", updated_at=timezone.now()
+        renewal_mode=Subscription.RenewalMode.MANUAL, updated_at=timezone.now()
     )
     subscription_changed(subscription.organization_id)
     subscription.refresh_from_db()
@@ -282,13 +283,14 @@ def auto_renewal_charge_apply(*, charge: RecurringCharge) -> StatusApplied | Non
     """A gateway's word on one recurring charge. Its charge id is the order id, so the same
     charge is one order however often and in whatever order its notifications arrive; the
     order's status only moves forward and it is fulfilled once. None when no subscription of
-    ours has that recurring reference."""
-    subscription = (
-        Subscription.objects.select_related("plan", "next_plan")
-        .filter(auto_renewal_gateway=charge.gateway, auto_renewal_reference=charge.reference)
-        .order_by("-current_period_end")
-        .first()
-    )
+    ours has that recurring reference. A charge of a plan already stopped (it raced the stop)
+    is still matched: its renewal order follows the late-payment rule (services.subscriptions)."""
+    mine = Subscription.objects.select_related("plan", "next_plan").filter(auto_renewal_gateway=charge.gateway)
+    if charge.subscription_id is not None:
+        mine = mine.filter(pk=charge.subscription_id)
+    else:
+        mine = mine.filter(auto_renewal_reference=charge.reference)
+    subscription = mine.exclude(auto_renewal_reference="").order_by("-current_period_end").first()
     if subscription is None:
         return None
     order = Order.objects.filter(order_id=charge.charge_id).first()
@@ -310,12 +312,7 @@ def _auto_renewal_order_create(subscription: Subscription, *, charge: RecurringC
     plan = subscription.next_plan or subscription.plan
     try:
         with transaction.atomic():
-            Order.objects.filter(
-                subscription=subscription,
-                purpose=Order.Purpose.RENEWAL,
-                renews_period_end=subscription.current_period_end,
-                status=Order.Status.PENDING,
-            ).update(status=Order.Status.FAILED, gateway_status="superseded_by_auto_renewal")
+            renewal_orders_void(subscription, reason="superseded_by_auto_renewal")
             return Order.objects.create(
                 order_id=charge.charge_id[:50],
                 organization_id=subscription.organization_id,
@@ -329,7 +326,7 @@ def _auto_renewal_order_create(subscription: Subscription, *, charge: RecurringC
                 purpose=Order.Purpose.RENEWAL,
                 subscription=subscription,
                 renews_period_end=subscription.current_period_end,
-                gateway_reference=charge.reference[:100],
+                gateway_reference=(charge.reference or subscription.auto_renewal_reference)[:100],
             )
     except IntegrityError:  # the same charge from a concurrent delivery
         return Order.objects.get(order_id=charge.charge_id[:50])

@@ -1,6 +1,7 @@
 """Midtrans Subscriptions API charges: signed notifications like any other (verified by the
-caller, billing.webhooks.midtrans) whose order_id starts with SUBS- and whose subscription_id
-names the recurring plan. Each charge becomes one renewal order (services.renewal)."""
+caller, billing.webhooks.midtrans) whose order_id starts with SUBS- and carries the name we
+gave the subscription (gateways.midtrans_recurring). Each charge becomes one renewal order
+(services.renewal)."""
 
 import logging
 
@@ -9,6 +10,7 @@ from django.utils.translation import gettext as _
 from ..gateways import GatewayError
 from ..gateways.base import RecurringCharge
 from ..gateways.midtrans import MidtransGateway, midtrans_gateway_status
+from ..gateways.midtrans_recurring import midtrans_subscription_id_from_order_id
 from ..models import Order, WebhookEvent
 from ..services.fulfilment import AmountMismatch
 from ..services.renewal import auto_renewal_charge_apply
@@ -27,15 +29,9 @@ class _ChargeOrder:
 
 
 def midtrans_recurring_receive(*, payload: dict, signer: str, body: bytes, headers, reject) -> WebhookAnswer:
-    reference = payload.get("subscription_id")
-    if not (isinstance(reference, str) and reference and reference.isprintable()):
-        return reject(
-            400,
-            _("Missing or malformed fields: %(fields)s.") % {"fields": "subscription_id"},
-            "VALIDATION_ERROR",
-            "missing subscription_id",
-            payload,
-        )
+    subscription_id = midtrans_subscription_id_from_order_id(payload["order_id"])
+    if subscription_id is None:  # signed, but a charge of a subscription MODO did not name
+        return reject(404, _("Unknown subscription."), "NOT_FOUND", "no MODO subscription in order_id", payload)
     event = webhook_event_store(
         gateway=GATEWAY, body=body, headers=headers, payload=payload, external_status=payload["transaction_status"]
     )
@@ -53,7 +49,8 @@ def midtrans_recurring_receive(*, payload: dict, signer: str, body: bytes, heade
         return accepted(event)
     charge = RecurringCharge(
         gateway=signer,
-        reference=reference,
+        reference="",
+        subscription_id=subscription_id,
         charge_id=payload["order_id"][:50],
         status=state.status,
         raw_status=state.raw_status,

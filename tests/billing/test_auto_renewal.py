@@ -40,15 +40,18 @@ def paid_plan(organization, code="premium") -> Subscription:
     return Subscription.objects.get(organization=organization, status="active")
 
 
-def subscription_notification(*, reference: str, charge_id: str, status: str, key: str, amount: int = 99000) -> bytes:
+def subscription_notification(*, subscription_pk: int, unique: int, status: str, key: str, amount=99000) -> bytes:
+    """A Midtrans subscription charge as documented: order_id "SUBS-" + the subscription's name
+    (MODO names it MODOSUB + 10 digits of its id) and a 10-digit unique number; no other field
+    names the subscription."""
     status_code = {"settlement": "200", "pending": "201", "deny": "202"}[status]
     gross_amount = f"{amount}.00"
-    order_id = f"SUBS-{charge_id}"
+    order_id = f"SUBS-MODOSUB{subscription_pk:010d}-{unique:010d}"
     return json.dumps(
         {
             "transaction_time": "2026-12-02 09:00:00",
             "transaction_status": status,
-            "transaction_id": f"tx-{charge_id}",
+            "transaction_id": f"tx-{unique}",
             "status_message": "midtrans payment notification",
             "status_code": status_code,
             "signature_key": midtrans_signature(
@@ -59,7 +62,6 @@ def subscription_notification(*, reference: str, charge_id: str, status: str, ke
             "gross_amount": gross_amount,
             "fraud_status": "deny" if status == "deny" else "accept",
             "currency": "IDR",
-            "subscription_id": reference,
         }
     ).encode()
 
@@ -139,18 +141,18 @@ def test_a_midtrans_charge_confirmed_by_its_status_api_renews_once(organization,
         subscription = paid_plan(organization)
         auto_renew(owner_api, "midtrans", "card-token")
         traveller.move_to(END)
-        midtrans.midtrans_status_set("SUBS-c1", "settlement", "99000.00")
-        body = subscription_notification(
-            reference="midtrans-sub-1", charge_id="c1", status="settlement", key=MIDTRANS_KEY
-        )
+        body = midtrans.midtrans_subscription_charge("midtrans-sub-1", unique=1, status="settlement", key=MIDTRANS_KEY)
+        order_id = json.loads(body)["order_id"]
+        midtrans.midtrans_status_set(order_id, "settlement", "99000.00")
 
         answers = [post_raw(api_client, "/api/webhooks/midtrans", body).status_code for _ in range(3)]
 
     assert answers == [200, 200, 200]
+    assert order_id == f"SUBS-MODOSUB{subscription.pk:010d}-0000000001"
     subscription.refresh_from_db()
     assert (subscription.current_period_start, subscription.current_period_end) == (END, END + timedelta(days=30))
     assert credits_of(organization) == (600, 0)
-    assert Order.objects.get(order_id="SUBS-c1").purpose == "renewal"
+    assert Order.objects.get(order_id=order_id).purpose == "renewal"
 
 
 @pytest.mark.django_db
@@ -160,19 +162,18 @@ def test_dev_simulated_midtrans_charge_notifications_in_any_order_extend_once(or
     with time_machine.travel(START, tick=False) as traveller:
         subscription = paid_plan(organization)
         auto_renew(owner_api, "dev", "dev-card")
-        reference = Subscription.objects.get(pk=subscription.pk).auto_renewal_reference
         traveller.move_to(END - timedelta(hours=1))
 
         for status in deliveries:
             body = subscription_notification(
-                reference=reference, charge_id="dev-1", status=status, key=django_settings.BILLING_DEV_SERVER_KEY
+                subscription_pk=subscription.pk, unique=1, status=status, key=django_settings.BILLING_DEV_SERVER_KEY
             )
             assert post_raw(client, "/api/webhooks/midtrans", body).status_code == 200
 
     subscription.refresh_from_db()
     assert subscription.current_period_end == END + timedelta(days=30)
     assert credits_of(organization) == (600, 0)
-    assert Order.objects.get(order_id="SUBS-dev-1").status == "paid"
+    assert Order.objects.get(order_id=f"SUBS-MODOSUB{subscription.pk:010d}-0000000001").status == "paid"
 
 
 @pytest.mark.django_db
