@@ -4,6 +4,7 @@ Only the adapter modules talk to an SDK or an HTTP API. They raise GatewayError,
 whether trying again later can help (`retryable`).
 """
 
+import re
 from dataclasses import dataclass
 
 from ..models import Order
@@ -52,6 +53,13 @@ class RecurringCharge:
 class Recurring:
     """A gateway's recurring payments (pretix-style: the provider owns its calls). `start`
     returns the gateway's id of the recurring plan; both raise GatewayError."""
+
+    # The exact shape of a payment token this gateway issues; anything else is refused (400)
+    # before the gateway is called.
+    payment_token_pattern: re.Pattern = re.compile(r"(?!)")
+
+    def payment_token_valid(self, token: object) -> bool:
+        return isinstance(token, str) and self.payment_token_pattern.fullmatch(token) is not None
 
     def start(self, *, subscription, plan, payment_token: str, payer_email: str) -> str:
         raise NotImplementedError

@@ -83,6 +83,15 @@ def midtrans_subscription_body(*, subscription, plan, payment_token: str, payer_
 
 
 class MidtransRecurring(Recurring):
+    # A card token_id from MidtransNew3ds.getCardToken (6 or 8 first digits, 4 last digits, 36
+    # random characters), a saved_token_id (first digits, random letters, 4 last digits), or
+    # "gopay:<account_id>" of a linked GoPay account.
+    payment_token_pattern = re.compile(
+        r"\d{6,8}-\d{4}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+        r"|\d{6,8}[A-Za-z0-9]{8,60}\d{4}"
+        rf"|{re.escape(GOPAY_PREFIX)}[A-Za-z0-9-]{{6,64}}"
+    )
+
     def start(self, *, subscription, plan, payment_token: str, payer_email: str) -> str:
         body = midtrans_subscription_body(
             subscription=subscription, plan=plan, payment_token=payment_token, payer_email=payer_email

@@ -9,6 +9,8 @@ payment_methods [{payment_method_id, rank}], immediate_action_type, failed_cycle
 metadata} -> {id, status, ...}; POST /recurring/plans/{id}/deactivate.
 """
 
+import re
+
 import httpx
 from django.conf import settings
 
@@ -75,6 +77,9 @@ def xendit_plan_body(*, subscription, plan, payment_token: str) -> dict:
 
 
 class XenditRecurring(Recurring):
+    # "<customer id>/<payment method id>" as Xendit writes them (cust-…, pm-…).
+    payment_token_pattern = re.compile(r"cust-[A-Za-z0-9-]{1,80}/pm-[A-Za-z0-9-]{1,80}")
+
     def start(self, *, subscription, plan, payment_token: str, payer_email: str) -> str:
         answer = _call(
             "/recurring/plans", xendit_plan_body(subscription=subscription, plan=plan, payment_token=payment_token)

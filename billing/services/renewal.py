@@ -223,9 +223,14 @@ def auto_renewal_enable(*, membership: Membership, gateway: object, payment_toke
             _("This gateway cannot renew automatically."),
             fields={"gateway": [_("Choose a gateway that supports automatic renewal.")]},
         )
-    if not isinstance(payment_token, str) or not payment_token.strip() or not payment_token.isprintable():
+    if not isinstance(payment_token, str) or not payment_token.strip():
         raise ValidationFailed(
             _("A saved payment method is needed."), fields={"payment_token": [_("This field is required.")]}
+        )
+    if not recurring.payment_token_valid(payment_token):  # checked before anything is sent anywhere
+        raise ValidationFailed(
+            _("This is not a payment token of %(gateway)s.") % {"gateway": adapter.label},
+            fields={"payment_token": [_("Not a payment method the gateway accepts.")]},
         )
     subscription = subscription_current_get(organization=membership.organization)
     if subscription is None or not subscription.plan.is_paid or subscription.status != Subscription.Status.ACTIVE:
@@ -236,7 +241,7 @@ def auto_renewal_enable(*, membership: Membership, gateway: object, payment_toke
         reference = recurring.start(
             subscription=subscription,
             plan=subscription.next_plan or subscription.plan,
-            payment_token=payment_token.strip(),
+            payment_token=payment_token,
             payer_email=membership.user.email,
         )
     except GatewayError as exc:

@@ -14,6 +14,7 @@ from .stub_gateway import stub_gateway_start
 MIDTRANS_KEY = "SB-Mid-server-test-key"
 XENDIT_TOKEN = "xendit-callback-token-test"
 XENDIT_SECRET_KEY = "xnd_development_test_key"
+CARD_TOKEN = "48111111-1114-7baba36c-5698-47cf-9170-80efd6a2e973"  # a token_id as Midtrans' JS returns it
 
 
 @pytest.fixture(scope="session")
