@@ -12,9 +12,8 @@ from ..gateways.base import RecurringCharge
 from ..gateways.midtrans import MidtransGateway, midtrans_gateway_status
 from ..gateways.midtrans_recurring import midtrans_subscription_id_from_order_id
 from ..models import Order, WebhookEvent
-from ..services.fulfilment import AmountMismatch
-from ..services.renewal import auto_renewal_charge_apply
 from .receipt import WebhookAnswer, accepted, rejected, webhook_event_close, webhook_event_store
+from .recurring_charge import recurring_charge_answer
 
 logger = logging.getLogger(__name__)
 GATEWAY = "midtrans"
@@ -56,13 +55,4 @@ def midtrans_recurring_receive(*, payload: dict, signer: str, body: bytes, heade
         raw_status=state.raw_status,
         amount=state.amount if state.amount is not None else payload["gross_amount"],
     )
-    try:
-        applied = auto_renewal_charge_apply(charge=charge)
-    except AmountMismatch as exc:
-        webhook_event_close(event, verdict=WebhookEvent.Verdict.REJECTED, reason="amount mismatch")
-        return rejected(400, exc.message, exc.code)
-    if applied is None:
-        webhook_event_close(event, verdict=WebhookEvent.Verdict.REJECTED, reason="unknown subscription")
-        return rejected(404, _("Unknown subscription."), "NOT_FOUND")
-    webhook_event_close(event, verdict=applied.verdict, reason=applied.reason, order=applied.order)
-    return accepted(event)
+    return recurring_charge_answer(event, charge)

@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 from ..gateways.base import RecurringCharge
 from ..gateways.xendit_recurring import xendit_cycle_status_map
 from ..models import WebhookEvent
-from ..services.fulfilment import AmountMismatch, amount_idr_parse
-from ..services.renewal import auto_renewal_charge_apply
-from .receipt import WebhookAnswer, accepted, rejected, webhook_event_close, webhook_event_store
+from ..services.fulfilment import amount_idr_parse
+from .receipt import WebhookAnswer, accepted, missing_fields_rejected, webhook_event_close, webhook_event_store
+from .recurring_charge import recurring_charge_answer
 
 GATEWAY = "xendit"
 
@@ -29,13 +29,7 @@ def xendit_recurring_receive(*, payload: dict, body: bytes, headers, reject) -> 
     if not isinstance(data, dict) or any(
         not (isinstance(data.get(name), str) and data[name] and data[name].isprintable()) for name in fields
     ):
-        return reject(
-            400,
-            _("Missing or malformed fields: %(fields)s.") % {"fields": "data.id, data.plan_id"},
-            "VALIDATION_ERROR",
-            "missing data.id or data.plan_id",
-            payload,
-        )
+        return missing_fields_rejected(reject, ["data.id", "data.plan_id"], payload)
     if amount_idr_parse(data.get("amount")) is None:
         return reject(
             400, _("amount must be a non-negative whole number of rupiah."), "VALIDATION_ERROR", "bad amount", payload
@@ -51,13 +45,4 @@ def xendit_recurring_receive(*, payload: dict, body: bytes, headers, reject) -> 
         raw_status=event_type.rsplit(".", 1)[-1],
         amount=data.get("amount"),
     )
-    try:
-        applied = auto_renewal_charge_apply(charge=charge)
-    except AmountMismatch as exc:
-        webhook_event_close(event, verdict=WebhookEvent.Verdict.REJECTED, reason="amount mismatch")
-        return rejected(400, exc.message, exc.code)
-    if applied is None:
-        webhook_event_close(event, verdict=WebhookEvent.Verdict.REJECTED, reason="unknown recurring plan")
-        return rejected(404, _("Unknown subscription."), "NOT_FOUND")
-    webhook_event_close(event, verdict=applied.verdict, reason=applied.reason, order=applied.order)
-    return accepted(event)
+    return recurring_charge_answer(event, charge)
