@@ -4,7 +4,11 @@ Card data never reaches MODO: the card fields have no `name`, so the browser nev
 them; the gateway's JavaScript turns them into a token in the browser (Midtrans:
 MidtransNew3ds.getCardToken; the dev gateway: a fake token made offline) and only the token
 id is posted here. The POST accepts exactly csrf, gateway and payment_token; anything else
-(a card number field, say) is a 400 and changes nothing."""
+(a card number field, say) is a 400 and changes nothing.
+
+Xendit links the payment method on its own page (its Linking UI): the POST (csrf and gateway
+only) makes a recurring plan waiting for that link and sends the owner there; Xendit's
+`recurring.plan.activated` webhook turns automatic renewal on."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,11 +22,12 @@ from core.errors import ApplicationError, ValidationFailed
 
 from .gateways import gateways_enabled
 from .selectors import subscription_current_get
+from .services.auto_renewal import auto_renewal_enable, auto_renewal_link_start
 from .services.checkout import billing_manager_require
-from .services.renewal import auto_renewal_enable
 
-# Gateways whose token form this page has: Midtrans (card, tokenised by its JS) and dev.
-PAGE_GATEWAYS = ("midtrans", "dev")
+# Midtrans (card, tokenised by its JS) and dev have a token form; Xendit links on its page.
+PAGE_GATEWAYS = ("midtrans", "xendit", "dev")
+LINKING_GATEWAYS = ("xendit",)
 POSTED_FIELDS = {"csrfmiddlewaretoken", "gateway", "payment_token"}
 MIDTRANS_JS = {
     False: "https://api.sandbox.midtrans.com/v2/assets/js/midtrans-new-3ds.min.js",
@@ -51,6 +56,16 @@ def auto_renewal_page(request: HttpRequest) -> HttpResponse:
                 raise ValidationFailed(
                     _("Only the payment token is accepted: card details must never be sent to MODO."),
                     fields={name: [_("Unexpected field.")] for name in unexpected},
+                )
+            if adapter.code in LINKING_GATEWAYS:
+                if "payment_token" in request.POST:
+                    raise ValidationFailed(
+                        _("This gateway links the payment method on its own page."),
+                        fields={"payment_token": [_("Unexpected field.")]},
+                    )
+                return_url = f"{settings.SITE_URL.rstrip('/')}/billing/?auto_renewal=linking"
+                return redirect(
+                    auto_renewal_link_start(membership=request.membership, gateway=adapter.code, return_url=return_url)
                 )
             auto_renewal_enable(
                 membership=request.membership, gateway=adapter.code, payment_token=request.POST.get("payment_token")

@@ -20,9 +20,9 @@ from .selectors import (
     subscription_current_get,
     usage_period_start,
 )
+from .services.auto_renewal import auto_renewal_disable, auto_renewal_enable
 from .services.checkout import billing_manager_require
 from .services.proration import plan_change_preview, plan_downgrade, plan_upgrade
-from .services.renewal import auto_renewal_disable, auto_renewal_enable
 from .services.subscriptions import subscription_cancel, subscription_resume
 from .webhooks.midtrans import midtrans_notification_receive
 from .webhooks.receipt import delivery_source

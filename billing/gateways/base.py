@@ -67,6 +67,14 @@ class Recurring:
     def stop(self, *, reference: str) -> None:
         raise NotImplementedError
 
+    # Gateways whose own page links the payment method (Xendit's Linking UI) say so here.
+    links_on_its_page = False
+
+    def start_linking(self, *, subscription, plan, payer_email: str, payer_name: str, return_url: str):
+        """A recurring plan waiting for the customer to link a payment method on the gateway's
+        page: (the plan's id, the page's URL). The plan charges once the gateway says linked."""
+        raise NotImplementedError
+
     def amount_change(self, *, reference: str, amount: int) -> None:
         """The amount of the next charges (an upgrade, or a downgrade from the period end)."""
         raise NotImplementedError

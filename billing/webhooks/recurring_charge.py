@@ -5,8 +5,8 @@ from django.utils.translation import gettext as _
 
 from ..gateways.base import RecurringCharge
 from ..models import WebhookEvent
+from ..services.auto_renewal import auto_renewal_charge_apply
 from ..services.fulfilment import AmountMismatch
-from ..services.renewal import auto_renewal_charge_apply
 from .receipt import WebhookAnswer, accepted, rejected, webhook_event_close
 
 

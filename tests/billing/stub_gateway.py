@@ -33,13 +33,19 @@ class StubGateway:
     xendit_invoices: dict[str, dict] = field(default_factory=dict)
     failing: bool = False  # answer 500 to everything
     keys: dict[str, str] = field(default_factory=dict)  # "midtrans" | "xendit" -> the secret key
+    xendit_plans: dict[str, dict] = field(default_factory=dict)  # plan id -> the plan as Xendit keeps it
 
     def reset(self) -> None:
         self.requests.clear()
         self.midtrans_statuses.clear()
         self.xendit_invoices.clear()
         self.keys.clear()
+        self.xendit_plans.clear()
         self.failing = False
+
+    def xendit_plan_linked(self, plan_id: str) -> None:
+        """The customer linked a payment method on Xendit's Linking UI: the plan is active."""
+        self.xendit_plans[plan_id]["status"] = "ACTIVE"
 
     def authorized(self, path: str, authorization: str | None) -> bool:
         gateway = "xendit" if path.startswith(("/v2/invoices", "/invoices", "/recurring")) else "midtrans"
@@ -195,18 +201,31 @@ def _handler(stub: StubGateway):
                 )
             if path.startswith("/v1/subscriptions/") and path.endswith("/disable"):
                 return self._answer(200, {"status_message": "Subscription is updated."})
+            if path == "/customers":  # Xendit: create a customer
+                customer = {"id": f"cust-{len(stub.sent('POST', '/customers'))}", **body}
+                return self._answer(200, customer)
             if path == "/recurring/plans":  # Xendit recurring plans
                 plan_id = f"repl-{len(stub.sent('POST', '/recurring/plans'))}"
+                linking = body["payment_methods"] == []  # Xendit's Linking UI collects the method
+                plan = {
+                    "id": plan_id,
+                    "status": "REQUIRES_ACTION" if linking else "ACTIVE",
+                    "actions": [
+                        {"action": "AUTH", "url_type": "WEB", "method": "GET", "url": f"{stub.url}/linking/{plan_id}"}
+                    ]
+                    if linking
+                    else [],
+                }
+                stub.xendit_plans[plan_id] = plan
                 return self._answer(
                     201,
                     {
-                        "id": plan_id,
+                        **plan,
                         "reference_id": body["reference_id"],
                         "customer_id": body["customer_id"],
                         "recurring_action": body["recurring_action"],
                         "currency": body["currency"],
                         "amount": body["amount"],
-                        "status": "ACTIVE",
                         "schedule": {**body["schedule"], "id": f"resc-{plan_id}"},
                         "payment_methods": body["payment_methods"],
                         "metadata": body.get("metadata"),
@@ -215,6 +234,8 @@ def _handler(stub: StubGateway):
                     },
                 )
             if path.startswith("/recurring/plans/") and path.endswith("/deactivate"):
+                if path.split("/")[3] in stub.xendit_plans:
+                    stub.xendit_plans[path.split("/")[3]]["status"] = "INACTIVE"
                 return self._answer(200, {"id": path.split("/")[3], "status": "INACTIVE"})
             return self._answer(404, {"error": "no such stub route"})
 
@@ -242,6 +263,11 @@ def _handler(stub: StubGateway):
                 if status is None:
                     return self._answer(404, {"status_code": "404", "status_message": "Transaction doesn't exist."})
                 return self._answer(200, status)
+            if len(parts) == 3 and parts[:2] == ["recurring", "plans"]:  # Xendit: get a plan
+                plan = stub.xendit_plans.get(parts[2])
+                if plan is None:
+                    return self._answer(404, {"error_code": "DATA_NOT_FOUND", "message": "no such plan"})
+                return self._answer(200, plan)
             if parsed.path.rstrip("/") == "/v2/invoices":
                 external_id = parse_qs(parsed.query).get("external_id", [""])[0]
                 invoice = stub.xendit_invoices.get(external_id)

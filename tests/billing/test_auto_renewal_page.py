@@ -1,13 +1,15 @@
 """Turning automatic renewal on from the pages: the card form tokenises in the browser and
 posts only the token id; the server takes exactly that and refuses anything else."""
 
+import json
 import re
 
 import pytest
+from rest_framework.test import APIClient
 
 from billing.models import Subscription
 
-from .conftest import CARD_TOKEN
+from .conftest import CARD_TOKEN, XENDIT_TOKEN, post_raw
 from .test_auto_renewal import paid_plan
 from .test_dev_gateway import signed_in
 
@@ -116,3 +118,69 @@ def test_a_member_cannot_turn_it_on(organization, member):
 
     assert answer.status_code == 403
     assert current(organization).renewal_mode == "manual"
+
+
+def plan_activated(plan_id: str) -> bytes:
+    return json.dumps(
+        {
+            "event": "recurring.plan.activated",
+            "business_id": "biz-stub",
+            "created": "2026-11-27T00:05:00.000Z",
+            "data": {"id": plan_id, "customer_id": "cust-1", "status": "ACTIVE", "currency": "IDR", "amount": 99000},
+        }
+    ).encode()
+
+
+def xendit_webhook(body: bytes):
+    return post_raw(APIClient(), "/api/webhooks/xendit", body, HTTP_X_CALLBACK_TOKEN=XENDIT_TOKEN)
+
+
+@pytest.mark.django_db
+def test_xendit_links_the_payment_method_on_its_page_and_renewal_turns_on_when_xendit_confirms(
+    owner, organization, xendit
+):
+    paid_plan(organization)
+    client = signed_in(owner, organization)
+
+    answer = client.post("/billing/auto-renewal/", {"gateway": "xendit"})
+
+    assert answer.status_code == 302 and answer["Location"] == f"{xendit.url}/linking/repl-1"
+    [customer] = xendit.sent("POST", "/customers")
+    assert (customer.body["type"], customer.body["email"]) == ("INDIVIDUAL", "owner@example.com")
+    assert customer.headers["authorization"].startswith("Basic ")
+    [plan] = xendit.sent("POST", "/recurring/plans")
+    assert (plan.body["customer_id"], plan.body["payment_methods"]) == ("cust-1", [])
+    assert plan.body["success_return_url"].endswith("/billing/?auto_renewal=linking")
+    assert (current(organization).renewal_mode, current(organization).auto_renewal_reference) == ("manual", "repl-1")
+
+    assert xendit_webhook(plan_activated("repl-1")).json()["verdict"] == "ignored"  # not linked yet at Xendit
+    assert current(organization).renewal_mode == "manual"
+    xendit.xendit_plan_linked("repl-1")
+    assert xendit_webhook(plan_activated("repl-1")).json()["verdict"] == "processed"
+    assert current(organization).renewal_mode == "auto"
+
+
+@pytest.mark.django_db
+def test_a_replayed_activation_after_turning_it_off_changes_nothing(owner, owner_api, organization, xendit):
+    paid_plan(organization)
+    signed_in(owner, organization).post("/billing/auto-renewal/", {"gateway": "xendit"})
+    xendit.xendit_plan_linked("repl-1")
+    xendit_webhook(plan_activated("repl-1"))
+    assert owner_api.delete("/api/billing/subscription/auto-renewal").status_code == 200
+
+    answer = xendit_webhook(plan_activated("repl-1"))
+
+    assert answer.status_code == 200
+    assert current(organization).renewal_mode == "manual"
+
+
+@pytest.mark.django_db
+def test_xendit_takes_no_token_from_the_page(owner, organization, xendit):
+    paid_plan(organization)
+
+    answer = signed_in(owner, organization).post(
+        "/billing/auto-renewal/", {"gateway": "xendit", "payment_token": "cust-1/pm-1"}
+    )
+
+    assert answer.status_code == 400
+    assert xendit.requests == []
