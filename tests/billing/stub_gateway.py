@@ -48,7 +48,7 @@ class StubGateway:
         self.xendit_plans[plan_id]["status"] = "ACTIVE"
 
     def authorized(self, path: str, authorization: str | None) -> bool:
-        gateway = "xendit" if path.startswith(("/v2/invoices", "/invoices", "/recurring")) else "midtrans"
+        gateway = "xendit" if path.startswith(("/v2/invoices", "/invoices", "/recurring", "/customers")) else "midtrans"
         key = self.keys.get(gateway)
         if key is None:
             return True

@@ -1,6 +1,7 @@
 """Turning automatic renewal on from the pages: the card form tokenises in the browser and
 posts only the token id; the server takes exactly that and refuses anything else."""
 
+import base64
 import json
 import re
 
@@ -9,7 +10,7 @@ from rest_framework.test import APIClient
 
 from billing.models import Subscription
 
-from .conftest import CARD_TOKEN, XENDIT_TOKEN, post_raw
+from .conftest import CARD_TOKEN, XENDIT_SECRET_KEY, XENDIT_TOKEN, post_raw
 from .test_auto_renewal import paid_plan
 from .test_dev_gateway import signed_in
 
@@ -147,7 +148,7 @@ def test_xendit_links_the_payment_method_on_its_page_and_renewal_turns_on_when_x
     assert answer.status_code == 302 and answer["Location"] == f"{xendit.url}/linking/repl-1"
     [customer] = xendit.sent("POST", "/customers")
     assert (customer.body["type"], customer.body["email"]) == ("INDIVIDUAL", "owner@example.com")
-    assert customer.headers["authorization"].startswith("Basic ")
+    assert customer.headers["authorization"] == "Basic " + base64.b64encode(f"{XENDIT_SECRET_KEY}:".encode()).decode()
     [plan] = xendit.sent("POST", "/recurring/plans")
     assert (plan.body["customer_id"], plan.body["payment_methods"]) == ("cust-1", [])
     assert plan.body["success_return_url"].endswith("/billing/?auto_renewal=linking")
