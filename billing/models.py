@@ -195,11 +195,13 @@ class Order(TimeStampedModel):
                 | Q(kind="pack", pack__isnull=False, plan__isnull=True),
                 name="order_item_matches_kind",
             ),
-            # One live renewal order per period: the beat issues it once, a failed one can be re-issued.
+            # One payable renewal link per period: the beat issues it once, a failed one can be
+            # re-issued. Paid ones are not limited: a stale link paid anyway, or a gateway's
+            # charge racing it, still buys a period (services.subscriptions, late payments).
             models.UniqueConstraint(
                 fields=["subscription", "renews_period_end"],
-                condition=Q(purpose="renewal", status__in=["pending", "paid"]),
-                name="order_one_live_renewal_per_period",
+                condition=Q(purpose="renewal", status="pending"),
+                name="order_one_pending_renewal_per_period",
             ),
         ]
 

@@ -1,10 +1,15 @@
-"""Celery tasks that talk to a gateway's recurring API after a commit. Services enqueue them;
-they import only gateways and models, never the services (no services <-> tasks cycle)."""
+"""Celery tasks that talk to a gateway after a commit: the recurring plan's amount, stopping a
+recurring plan, closing a payment link no longer due. Services enqueue them; they import only
+gateways and models, never the services (no services <-> tasks cycle)."""
+
+import logging
 
 from celery import shared_task
 
-from .gateways import GatewayError, recurring_get
-from .models import Subscription
+from .gateways import GatewayError, gateway_get, recurring_get
+from .models import Order, Subscription
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(queue="default", autoretry_for=(GatewayError,), retry_backoff=True, max_retries=8)
@@ -19,3 +24,38 @@ def recurring_amount_sync(subscription_pk: int) -> None:
         return
     plan = subscription.next_plan or subscription.plan
     recurring.amount_change(reference=subscription.auto_renewal_reference, amount=plan.price_idr)
+
+
+def _retry_or_log(exc: GatewayError, what: str) -> None:
+    """A refusal (4xx) will not change on retry: logged; anything else is retried."""
+    if exc.retryable:
+        raise exc
+    logger.warning("%s refused by the gateway: %s", what, exc)
+
+
+@shared_task(queue="default", autoretry_for=(GatewayError,), retry_backoff=True, max_retries=8)
+def recurring_stop(gateway: str, reference: str) -> None:
+    """Stop a recurring plan at its gateway (Midtrans disable, Xendit deactivate): the
+    subscription expired, was replaced, or was canceled by staff. Idempotent at both gateways."""
+    recurring = recurring_get(gateway)
+    if recurring is None or not reference:
+        return
+    try:
+        recurring.stop(reference=reference)
+    except GatewayError as exc:
+        _retry_or_log(exc, f"Stopping recurring plan {gateway}:{reference}")
+
+
+@shared_task(queue="default", autoretry_for=(GatewayError,), retry_backoff=True, max_retries=8)
+def payment_link_expire(order_pk: int) -> None:
+    """Close the payment link of an order withdrawn while pending (a renewal no longer due)."""
+    order = Order.objects.filter(pk=order_pk).first()
+    if order is None or order.status != Order.Status.FAILED:
+        return  # paid meanwhile (the late-payment rule applies), or never withdrawn
+    adapter = gateway_get(order.gateway)
+    if adapter is None:
+        return
+    try:
+        adapter.checkout_expire(order=order)
+    except GatewayError as exc:
+        _retry_or_log(exc, f"Expiring the payment link of {order.order_id}")

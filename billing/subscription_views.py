@@ -20,9 +20,9 @@ from .selectors import (
     subscription_current_get,
     usage_period_start,
 )
+from .services.auto_renewal import auto_renewal_disable, auto_renewal_enable
 from .services.checkout import billing_manager_require
 from .services.proration import plan_change_preview, plan_downgrade, plan_upgrade
-from .services.renewal import auto_renewal_disable, auto_renewal_enable
 from .services.subscriptions import subscription_cancel, subscription_resume
 from .webhooks.midtrans import midtrans_notification_receive
 from .webhooks.receipt import delivery_source
@@ -136,7 +136,7 @@ def dev_auto_renewal_page(request: HttpRequest) -> HttpResponse:
             body = dev_recurring_notification_body(
                 subscription=subscription,
                 outcome=outcome,
-                charge_id=f"{subscription.pk}-{subscription.current_period_end:%Y%m%d%H%M%S}",
+                unique=int(subscription.current_period_end.timestamp()),  # one charge per period
             )
             answer = midtrans_notification_receive(
                 body=body, headers={"content-type": "application/json"}, source=delivery_source(request)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import subscription_views, views
+from . import auto_renewal_views, subscription_views, views
 
 urlpatterns = [
     path("billing/", views.billing_page, name="billing"),
@@ -15,6 +15,7 @@ urlpatterns = [
     path("billing/change-plan/", subscription_views.plan_change_page, name="billing-plan-change"),
     path("billing/invoices/", subscription_views.invoices_page, name="billing-invoices"),
     path("billing/invoices/<str:order_id>.pdf", subscription_views.invoice_pdf_page, name="billing-invoice-pdf"),
+    path("billing/auto-renewal/", auto_renewal_views.auto_renewal_page, name="billing-auto-renewal"),
     path("billing/dev-auto-renewal/", subscription_views.dev_auto_renewal_page, name="billing-dev-auto-renewal"),
     path("settings/usage/", subscription_views.usage_page, name="settings-usage"),
 ]

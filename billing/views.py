@@ -17,6 +17,7 @@ from accounts.models import Membership
 from core.errors import ApplicationError
 from credits.selectors import credits_summary_get, credits_transaction_list
 
+from .auto_renewal_views import auto_renewal_gateways
 from .gateways import gateways_enabled
 from .gateways.dev import dev_notification_body
 from .models import Order
@@ -81,6 +82,7 @@ def _billing_page(request: HttpRequest, *, status: int = 200) -> HttpResponse:
         "renewal_order": renewal_order_live_get(organization=organization),
         "plan_change_only": _plan_change_only(organization),
         "dev_gateway": "dev" in gateways_enabled(),
+        "auto_renewal_gateways": auto_renewal_gateways(),
         "chosen_plan": _plan_for_sale(request.GET.get("plan", "")),
     }
     return render(request, "billing/billing.html", context, status=status)

@@ -48,6 +48,7 @@ def pages_seed(*, owner, organization) -> list[str]:
         "/billing/",
         "/billing/?plan=pro",
         "/billing/invoices/",
+        "/billing/auto-renewal/?gateway=dev",
         "/notifications/",
         "/settings/",
         "/settings/usage/",

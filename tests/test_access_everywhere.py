@@ -124,6 +124,8 @@ PAGES = [
     ("get", "/billing/invoices/", "own"),
     ("get", "/billing/invoices/{order}.pdf", 404),
     ("post", "/billing/dev-auto-renewal/", "own"),
+    ("get", "/billing/auto-renewal/", "own"),
+    ("post", "/billing/auto-renewal/", "own"),
     ("get", "/settings/usage/", "own"),
     ("get", "/studio/{project}/", 404),
     ("post", "/studio/{project}/", 404),

@@ -17,9 +17,10 @@ from ..selectors import (
     order_pending_get_for_organization,
     subscription_current_get,
 )
+from ..services.auto_renewal import auto_renewal_disable, auto_renewal_enable
 from ..services.checkout import billing_manager_require
 from ..services.proration import plan_change_preview, plan_downgrade, plan_upgrade
-from ..services.renewal import auto_renewal_disable, auto_renewal_enable, renewal_order_for_owner
+from ..services.renewal import renewal_order_for_owner
 from ..services.subscriptions import subscription_cancel, subscription_resume
 
 _SUBSCRIPTION = inline_serializer(

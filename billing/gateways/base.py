@@ -4,6 +4,7 @@ Only the adapter modules talk to an SDK or an HTTP API. They raise GatewayError,
 whether trying again later can help (`retryable`).
 """
 
+import re
 from dataclasses import dataclass
 
 from ..models import Order
@@ -44,16 +45,34 @@ class RecurringCharge:
     status: str  # Order.Status
     raw_status: str
     amount: object  # as the gateway wrote it
+    # Midtrans names no recurring id in a charge's notification: its order_id carries the
+    # subscription's name, which carries our subscription's id (gateways.midtrans_recurring).
+    subscription_id: int | None = None
 
 
 class Recurring:
     """A gateway's recurring payments (pretix-style: the provider owns its calls). `start`
     returns the gateway's id of the recurring plan; both raise GatewayError."""
 
+    # The exact shape of a payment token this gateway issues; anything else is refused (400)
+    # before the gateway is called.
+    payment_token_pattern: re.Pattern = re.compile(r"(?!)")
+
+    def payment_token_valid(self, token: object) -> bool:
+        return isinstance(token, str) and self.payment_token_pattern.fullmatch(token) is not None
+
     def start(self, *, subscription, plan, payment_token: str, payer_email: str) -> str:
         raise NotImplementedError
 
     def stop(self, *, reference: str) -> None:
+        raise NotImplementedError
+
+    # Gateways whose own page links the payment method (Xendit's Linking UI) say so here.
+    links_on_its_page = False
+
+    def start_linking(self, *, subscription, plan, payer_email: str, payer_name: str, return_url: str):
+        """A recurring plan waiting for the customer to link a payment method on the gateway's
+        page: (the plan's id, the page's URL). The plan charges once the gateway says linked."""
         raise NotImplementedError
 
     def amount_change(self, *, reference: str, amount: int) -> None:
@@ -70,4 +89,9 @@ class Gateway:
 
     def fetch_status(self, *, order: Order) -> GatewayStatus | None:
         """The gateway's current word on the order; None when it has no status API."""
+        return None
+
+    def checkout_expire(self, *, order: Order) -> None:
+        """Close the order's payment link at the gateway (a renewal link no longer due). A
+        link the gateway does not know (never opened) is fine; raises GatewayError."""
         return None

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from ..models import Order
 from .base import CheckoutSession, Gateway, GatewayStatus
 from .midtrans import midtrans_signature
+from .midtrans_recurring import midtrans_subscription_name
 
 OUTCOMES = {"pay": ("settlement", "200", "accept"), "fail": ("deny", "202", "deny")}
 
@@ -36,13 +37,12 @@ def dev_notification_body(*, order: Order, outcome: str) -> bytes:
     return json.dumps(_notification(order_id=order.order_id, amount=order.amount, outcome=outcome)).encode()
 
 
-def dev_recurring_notification_body(*, subscription, outcome: str, charge_id: str) -> bytes:
-    """What Midtrans' Subscriptions API POSTs for one charge of a recurring plan: a signed
-    notification whose order_id starts with SUBS- and names the subscription."""
+def dev_recurring_notification_body(*, subscription, outcome: str, unique: int) -> bytes:
+    """What Midtrans POSTs for one charge of a recurring plan: a normal signed notification
+    whose order_id is "SUBS-" + the subscription's name and a 10-digit unique number."""
     plan = subscription.next_plan or subscription.plan
-    payload = _notification(order_id=f"SUBS-{charge_id}"[:50], amount=plan.price_idr, outcome=outcome)
-    payload["subscription_id"] = subscription.auto_renewal_reference
-    return json.dumps(payload).encode()
+    order_id = f"SUBS-{midtrans_subscription_name(subscription)}-{unique % 10**10:010d}"
+    return json.dumps(_notification(order_id=order_id, amount=plan.price_idr, outcome=outcome)).encode()
 
 
 def _notification(*, order_id: str, amount: int, outcome: str) -> dict:

@@ -131,6 +131,19 @@ class MidtransGateway(Gateway):
             raise _error(exc) from exc
         return midtrans_gateway_status(answer)
 
+    def checkout_expire(self, *, order: Order) -> None:
+        """Core API `POST /v2/{order_id}/expire` (midtransclient `transactions.expire`): a pending
+        transaction becomes `expire`. 404: the customer never chose a payment method, so there
+        is no transaction to expire and the Snap page's own expiry closes it."""
+        try:
+            _snap().transactions.expire(order.order_id)
+        except MidtransAPIError as exc:
+            if exc.http_status_code == 404 or (exc.api_response_dict or {}).get("status_code") == "404":
+                return
+            raise _error(exc) from exc
+        except (JSONDecodeError, requests.RequestException) as exc:
+            raise _error(exc) from exc
+
 
 def midtrans_gateway_status(payload: dict) -> GatewayStatus:
     raw = str(payload.get("transaction_status", ""))

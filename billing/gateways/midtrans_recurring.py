@@ -6,8 +6,16 @@ Wire (PROVIDERS.md): POST {api}/v1/subscriptions {name, amount (string), currenc
 payment_type, token, schedule {interval, interval_unit, max_interval, start_time
 "YYYY-MM-DD HH:MM:SS +0700"}, retry_schedule, metadata, customer_details, gopay {account_id}}
 -> {id, status: active, ...}; POST /v1/subscriptions/{id}/disable.
+
+Which subscription a charge belongs to: Midtrans' docs give a charge's payment notification
+no subscription id field. The subscription's `name` "is used to generate order ID for the
+transaction" (the order id contains the name and a 10-digit unique number; create-subscription
+reference), and since August 2023 the notification's order_id is that order id prefixed with
+"SUBS-" (changelog). So the name carries our subscription's id, fixed-width (MODOSUB + 10
+digits: no name is the start of another), and the order_id is searched for it.
 """
 
+import re
 from zoneinfo import ZoneInfo
 
 import midtransclient
@@ -35,10 +43,25 @@ def _core() -> midtransclient.CoreApi:
     return core
 
 
+SUBSCRIPTION_NAME_PREFIX = "MODOSUB"
+_NAME_IN_ORDER_ID = re.compile(rf"{SUBSCRIPTION_NAME_PREFIX}(\d{{10}})")
+
+
+def midtrans_subscription_name(subscription) -> str:
+    return f"{SUBSCRIPTION_NAME_PREFIX}{subscription.pk:010d}"
+
+
+def midtrans_subscription_id_from_order_id(order_id: str) -> int | None:
+    """Our subscription's id in the order_id of a Midtrans subscription charge; None if the
+    charge is of no subscription MODO named."""
+    found = _NAME_IN_ORDER_ID.search(order_id)
+    return int(found.group(1)) if found else None
+
+
 def midtrans_subscription_body(*, subscription, plan, payment_token: str, payer_email: str) -> dict:
     start = subscription.current_period_end.astimezone(JAKARTA)
     body = {
-        "name": f"MODO-{plan.code}-{subscription.pk}"[:40],
+        "name": midtrans_subscription_name(subscription),
         "amount": str(plan.price_idr),
         "currency": "IDR",
         "payment_type": "credit_card",
@@ -60,6 +83,15 @@ def midtrans_subscription_body(*, subscription, plan, payment_token: str, payer_
 
 
 class MidtransRecurring(Recurring):
+    # A card token_id from MidtransNew3ds.getCardToken (6 or 8 first digits, 4 last digits, 36
+    # random characters), a saved_token_id (first digits, random letters, 4 last digits), or
+    # "gopay:<account_id>" of a linked GoPay account.
+    payment_token_pattern = re.compile(
+        r"\d{6,8}-\d{4}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+        r"|\d{6,8}[A-Za-z0-9]{8,60}\d{4}"
+        rf"|{re.escape(GOPAY_PREFIX)}[A-Za-z0-9-]{{6,64}}"
+    )
+
     def start(self, *, subscription, plan, payment_token: str, payer_email: str) -> str:
         body = midtrans_subscription_body(
             subscription=subscription, plan=plan, payment_token=payment_token, payer_email=payer_email

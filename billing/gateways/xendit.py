@@ -31,19 +31,23 @@ def xendit_status_map(status: str) -> str | None:
     return None
 
 
-def _invoices() -> InvoiceApi:
+def xendit_api_client() -> ApiClient:
     configuration = Configuration(host=settings.XENDIT_API_BASE_URL or None)
     configuration.api_key = settings.XENDIT_SECRET_KEY
-    return InvoiceApi(ApiClient(configuration))
+    return ApiClient(configuration)
 
 
-def _error(exc: Exception) -> GatewayError:
+def _invoices() -> InvoiceApi:
+    return InvoiceApi(xendit_api_client())
+
+
+def xendit_error(exc: Exception) -> GatewayError:
     status = getattr(exc, "status", None)
     retryable = status is None or status >= 500 or status == 429
     return GatewayError(f"Xendit: {exc}", retryable=retryable)
 
 
-def _body(response) -> dict | list:
+def xendit_body(response) -> dict | list:
     return json.loads(response.data.decode("utf-8"))
 
 
@@ -66,9 +70,9 @@ class XenditGateway(Gateway):
             response = _invoices().create_invoice(
                 create_invoice_request=request, _preload_content=False, _request_timeout=TIMEOUT_SECONDS
             )
-            answer = _body(response)
+            answer = xendit_body(response)
         except (OpenApiException, urllib3.exceptions.HTTPError, ValueError) as exc:
-            raise _error(exc) from exc
+            raise xendit_error(exc) from exc
         if not isinstance(answer, dict) or not answer.get("invoice_url") or not answer.get("id"):
             raise GatewayError("Xendit answered without an invoice URL.", retryable=True)
         return CheckoutSession(redirect_url=answer["invoice_url"], reference=answer["id"])
@@ -78,9 +82,9 @@ class XenditGateway(Gateway):
             response = _invoices().get_invoices(
                 external_id=order.order_id, _preload_content=False, _request_timeout=TIMEOUT_SECONDS
             )
-            answer = _body(response)
+            answer = xendit_body(response)
         except (OpenApiException, urllib3.exceptions.HTTPError, ValueError) as exc:
-            raise _error(exc) from exc
+            raise xendit_error(exc) from exc
         invoices = answer if isinstance(answer, list) else answer.get("data", [])
         if not invoices:
             return GatewayStatus(status=None, raw_status="not_found", amount=None)
@@ -93,3 +97,17 @@ class XenditGateway(Gateway):
             amount=None if invoice.get("amount") is None else str(invoice.get("amount")),
             reference=str(invoice.get("id", "")),
         )
+
+    def checkout_expire(self, *, order: Order) -> None:
+        """`POST /invoices/{id}/expire!` (xendit-python `expire_invoice`): the invoice page stops
+        taking payments. Without an invoice id (checkout failed) there is nothing to close."""
+        if not order.gateway_reference:
+            return
+        try:
+            _invoices().expire_invoice(
+                order.gateway_reference, _preload_content=False, _request_timeout=TIMEOUT_SECONDS
+            )
+        except (OpenApiException, urllib3.exceptions.HTTPError, ValueError) as exc:
+            if getattr(exc, "status", None) == 404:
+                return
+            raise xendit_error(exc) from exc

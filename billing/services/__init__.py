@@ -3,7 +3,8 @@
 - checkout: a pending order and the gateway's payment page (purchases, renewals, upgrades)
 - fulfilment: order status changes (forward only) and fulfilling a paid order once
 - subscriptions: starting, extending, canceling, resuming and expiring subscriptions
-- renewal: renewal orders, reminders, dunning and auto-renewal through a gateway
+- renewal: renewal orders, reminders and dunning
+- auto_renewal: auto-renewal through a gateway (on, off, linking, its charges)
 - proration: upgrades now (prorated) and downgrades at the period end
 - invoices: the gap-free yearly invoice sequence and the invoice of a paid order
 - orders: housekeeping of pending orders (expiry, reconciling lost webhooks)

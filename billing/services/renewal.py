@@ -1,5 +1,5 @@
-"""Renewal: renewal orders, reminders before the period ends, dunning after it, and
-auto-renewal through a gateway's recurring API.
+"""Renewal: renewal orders, reminders before the period ends, dunning after it
+(auto-renewal through a gateway: services.auto_renewal).
 
 Manual renewal: BILLING_RENEWAL_ORDER_DAYS_BEFORE (7) days before a period ends the beat
 issues a renewal order with a payment link; reminders go out at each of
@@ -8,11 +8,6 @@ Paying it extends from the current period end (subscriptions._subscription_renew
 
 Dunning: a period that ends unpaid is past due for BILLING_GRACE_DAYS with one reminder a
 day, then it expires (subscriptions.subscription_lapse).
-
-Auto-renewal: the gateway charges each period itself (Midtrans Subscriptions API, Xendit
-recurring plans); each successful charge arrives as a webhook and becomes a paid renewal
-order of its own, deduplicated on the gateway's charge id, so duplicates, replays and
-out-of-order deliveries never extend twice.
 """
 
 import logging
@@ -25,16 +20,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership
-from core.errors import NotFound, ValidationFailed
+from core.errors import NotFound
 
 from ..emails import subscription_dunning_email_send, subscription_reminder_email_send
-from ..gateways import GatewayError, gateways_enabled, recurring_get
-from ..gateways.base import RecurringCharge
+from ..gateways import gateways_enabled
 from ..models import Order, Subscription
-from ..selectors import subscription_current_for_update, subscription_current_get
+from ..selectors import subscription_current_get
 from .checkout import GatewayUnavailable, billing_manager_require, gateway_choose, order_id_new, order_payment_open
-from .fulfilment import StatusApplied, order_status_apply
-from .subscriptions import subscription_changed
 
 logger = logging.getLogger(__name__)
 
@@ -207,129 +199,3 @@ def _renewal_order_try(subscription: Subscription) -> Order | None:
         return renewal_order_issue(subscription=subscription)
     except GatewayUnavailable:
         return None
-
-
-# --- Auto-renewal ---------------------------------------------------------------------------
-
-
-def auto_renewal_enable(*, membership: Membership, gateway: object, payment_token: object) -> Subscription:
-    """Let the gateway charge each period from the current period end on: `payment_token` is
-    the card token or GoPay account (Midtrans) or the payment method id (Xendit)."""
-    billing_manager_require(membership)
-    adapter = gateway_choose(gateway)
-    recurring = recurring_get(adapter.code)
-    if recurring is None:
-        raise ValidationFailed(
-            _("This gateway cannot renew automatically."),
-            fields={"gateway": [_("Choose a gateway that supports automatic renewal.")]},
-        )
-    if not isinstance(payment_token, str) or not payment_token.strip() or not payment_token.isprintable():
-        raise ValidationFailed(
-            _("A saved payment method is needed."), fields={"payment_token": [_("This field is required.")]}
-        )
-    subscription = subscription_current_get(organization=membership.organization)
-    if subscription is None or not subscription.plan.is_paid or subscription.status != Subscription.Status.ACTIVE:
-        raise NotFound(_("There is no active paid plan to renew automatically."), code="NO_SUBSCRIPTION")
-    if subscription.renewal_mode == Subscription.RenewalMode.AUTO:
-        return subscription
-    try:
-        reference = recurring.start(
-            subscription=subscription,
-            plan=subscription.next_plan or subscription.plan,
-            payment_token=payment_token.strip(),
-            payer_email=membership.user.email,
-        )
-    except GatewayError as exc:
-        if not exc.retryable:  # the gateway refused what we sent: the payment method
-            raise ValidationFailed(
-                _("The payment gateway refused this payment method."),
-                fields={"payment_token": [_("Not a payment method the gateway accepts.")]},
-            ) from exc
-        raise GatewayUnavailable(_("The payment gateway is not answering. Please try again in a moment.")) from exc
-    with transaction.atomic():
-        subscription = subscription_current_for_update(organization_id=membership.organization_id)
-        subscription.renewal_mode = Subscription.RenewalMode.AUTO
-        subscription.auto_renewal_gateway = adapter.code
-        subscription.auto_renewal_reference = reference[:100]
-        subscription.save(
-            update_fields=["renewal_mode", "auto_renewal_gateway", "auto_renewal_reference", "updated_at"]
-        )
-        subscription_changed(subscription.organization_id)
-    return subscription
-
-
-def auto_renewal_disable(*, membership: Membership) -> Subscription:
-    """Back to manual renewal: the gateway's recurring plan is switched off."""
-    billing_manager_require(membership)
-    subscription = subscription_current_get(organization=membership.organization)
-    if subscription is None or subscription.renewal_mode != Subscription.RenewalMode.AUTO:
-        raise NotFound(_("Automatic renewal is not on."), code="NO_AUTO_RENEWAL")
-    recurring = recurring_get(subscription.auto_renewal_gateway)
-    if recurring is not None:
-        try:
-            recurring.stop(reference=subscription.auto_renewal_reference)
-        except GatewayError as exc:
-            raise GatewayUnavailable(_("The payment gateway is not answering. Please try again in a moment.")) from exc
-    Subscription.objects.filter(pk=subscription.pk).update(
-        renewal_mode=Subscription.RenewalMode.MANUAL, auto_renewal_reference="", updated_at=timezone.now()
-    )
-    subscription_changed(subscription.organization_id)
-    subscription.refresh_from_db()
-    return subscription
-
-
-def auto_renewal_charge_apply(*, charge: RecurringCharge) -> StatusApplied | None:
-    """A gateway's word on one recurring charge. Its charge id is the order id, so the same
-    charge is one order however often and in whatever order its notifications arrive; the
-    order's status only moves forward and it is fulfilled once. None when no subscription of
-    ours has that recurring reference."""
-    subscription = (
-        Subscription.objects.select_related("plan", "next_plan")
-        .filter(auto_renewal_gateway=charge.gateway, auto_renewal_reference=charge.reference)
-        .order_by("-current_period_end")
-        .first()
-    )
-    if subscription is None:
-        return None
-    order = Order.objects.filter(order_id=charge.charge_id).first()
-    if order is None:
-        order = _auto_renewal_order_create(subscription, charge=charge)
-    applied = order_status_apply(
-        order_id=order.order_id,
-        status=charge.status,
-        raw_status=charge.raw_status,
-        amount=charge.amount,
-        source=f"{charge.gateway} recurring",
-    )
-    return applied
-
-
-def _auto_renewal_order_create(subscription: Subscription, *, charge: RecurringCharge) -> Order:
-    """The order of one recurring charge, renewing the period it was charged for. A manual
-    renewal order left pending for that period is withdrawn (the gateway charged instead)."""
-    plan = subscription.next_plan or subscription.plan
-    try:
-        with transaction.atomic():
-            Order.objects.filter(
-                subscription=subscription,
-                purpose=Order.Purpose.RENEWAL,
-                renews_period_end=subscription.current_period_end,
-                status=Order.Status.PENDING,
-            ).update(status=Order.Status.FAILED, gateway_status="superseded_by_auto_renewal")
-            return Order.objects.create(
-                order_id=charge.charge_id[:50],
-                organization_id=subscription.organization_id,
-                kind=Order.Kind.PLAN,
-                plan=plan,
-                item_name=plan.name,
-                amount=plan.price_idr,
-                credits=plan.credits,
-                gateway=charge.gateway,
-                language=subscription.language,
-                purpose=Order.Purpose.RENEWAL,
-                subscription=subscription,
-                renews_period_end=subscription.current_period_end,
-                gateway_reference=charge.reference[:100],
-            )
-    except IntegrityError:  # the same charge from a concurrent delivery
-        return Order.objects.get(order_id=charge.charge_id[:50])

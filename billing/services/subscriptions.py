@@ -2,6 +2,15 @@
 
 States (models.Subscription): active -> canceled (runs to its period end) -> expired;
 active -> past_due (period ended unpaid, grace period) -> active (paid) | expired.
+
+Late payments (the customer's money is never kept for nothing): a renewal paid when it is no
+longer due -- its link was withdrawn, or a gateway's recurring charge raced the stop -- still
+buys a period, and the order is flagged for staff (who may refund instead):
+- the subscription still runs (canceled included) on the same plan: one more period after
+  the paid end, its state unchanged (a canceled plan still ends, just later);
+- it expired or was replaced by nothing paid, or by the same plan: the plan is bought from
+  now (as a purchase would);
+- another paid plan runs (or it runs on another plan now): the period's credits only.
 """
 
 from datetime import timedelta
@@ -19,7 +28,7 @@ from core.errors import NotFound, ValidationFailed
 
 from ..gateways import GatewayError, recurring_get
 from ..models import Order, Plan, Subscription
-from ..recurring_tasks import recurring_amount_sync
+from ..recurring_tasks import payment_link_expire, recurring_amount_sync, recurring_stop
 from ..selectors import CURRENT_STATUSES, subscription_cache_key, subscription_current_for_update
 from .checkout import GatewayUnavailable, billing_manager_require
 
@@ -36,19 +45,45 @@ def subscription_apply_paid_order(*, order: Order, now) -> Subscription:
     """Inside the order's lock: a paid plan order starts, extends, renews or upgrades the
     organization's subscription."""
     current = subscription_current_for_update(organization_id=order.organization_id)
-    if order.purpose == Order.Purpose.RENEWAL and current is not None and current.pk == order.subscription_id:
-        return _subscription_renew(current, order=order)
+    if order.purpose == Order.Purpose.RENEWAL:
+        return _subscription_renewal_paid(current, order=order, now=now)
     if order.purpose == Order.Purpose.UPGRADE and current is not None and current.pk == order.subscription_id:
         return _subscription_upgrade(current, order=order)
     return _subscription_extend_or_start(current, order=order, now=now)
 
 
+def _subscription_renewal_paid(current: Subscription | None, *, order: Order, now) -> Subscription | None:
+    """A paid renewal: on time it renews; late or stale it follows the late-payment rule above."""
+    due = (Subscription.Status.ACTIVE, Subscription.Status.PAST_DUE)
+    if current is not None and current.pk == order.subscription_id:
+        if current.status in due and current.current_period_end == order.renews_period_end:
+            return _subscription_renew(current, order=order)
+        if current.plan_id == order.plan_id:
+            _late_payment_flag(order, "period added after the paid end")
+            current.current_period_end = current.current_period_end + timedelta(days=order.plan.period_days)
+            current.save(update_fields=["current_period_end", "updated_at"])
+            renewal_orders_void(current, reason="superseded", keep_period_end=current.current_period_end)
+            subscription_changed(current.organization_id)
+            return current
+        _late_payment_flag(order, "the plan changed meanwhile: credits granted only")
+        return current
+    if current is None or not current.plan.is_paid or current.plan_id == order.plan_id:
+        _late_payment_flag(order, "its subscription had ended: the plan starts now")
+        return _subscription_extend_or_start(current, order=order, now=now)
+    _late_payment_flag(order, "another plan runs: credits granted only")
+    return current
+
+
+def _late_payment_flag(order: Order, what: str) -> None:
+    """Saved with the order by the caller (fulfilment)."""
+    order.needs_review = True
+    note = f"Renewal paid when no longer due: {what}; refund if the customer asks. {order.review_note}"
+    order.review_note = note.strip()[:255]
+
+
 def _subscription_renew(subscription: Subscription, *, order: Order) -> Subscription:
     """One more period from the current period end (not from the payment date), on the plan
-    the order was for (a scheduled downgrade included). A renewal order paid for a period
-    already renewed (it cannot be: one live renewal order per period) extends nothing."""
-    if subscription.current_period_end != order.renews_period_end:
-        return subscription
+    the order was for (a scheduled downgrade included)."""
     plan = order.plan
     subscription.current_period_start = subscription.current_period_end
     subscription.current_period_end = subscription.current_period_end + timedelta(days=plan.period_days)
@@ -59,6 +94,7 @@ def _subscription_renew(subscription: Subscription, *, order: Order) -> Subscrip
     subscription.dunning_reminded_on = None
     subscription.gateway = order.gateway
     subscription.save()
+    renewal_orders_void(subscription, reason="superseded", keep_period_end=subscription.current_period_end)
     subscription_changed(subscription.organization_id)
     return subscription
 
@@ -77,7 +113,7 @@ def _subscription_upgrade(subscription: Subscription, *, order: Order) -> Subscr
     if subscription.status == Subscription.Status.CANCELED:
         subscription.status = Subscription.Status.ACTIVE
     subscription.save(update_fields=["plan", "next_plan", "status", "updated_at"])
-    _renewal_orders_void(subscription)  # issued at the old plan's price; the beat issues the new one
+    renewal_orders_void(subscription, reason="superseded_by_upgrade")  # at the old price; the beat issues anew
     subscription_recurring_amount_follow(subscription)
     subscription_changed(subscription.organization_id)
     return subscription
@@ -101,6 +137,7 @@ def _subscription_extend_or_start(current: Subscription | None, *, order: Order,
         current.gateway = order.gateway
         current.language = order.language
         current.save(update_fields=["current_period_end", "status", "gateway", "language", "updated_at"])
+        renewal_orders_void(current, reason="superseded", keep_period_end=current.current_period_end)
         subscription_changed(order.organization_id)
         return current
     if current is not None:
@@ -108,6 +145,8 @@ def _subscription_extend_or_start(current: Subscription | None, *, order: Order,
         current.current_period_end = max(now, current.current_period_start + timedelta(seconds=1))
         current.grace_ends_at = None
         current.save(update_fields=["status", "current_period_end", "grace_ends_at", "updated_at"])
+        renewal_orders_void(current, reason="superseded_by_purchase")
+        subscription_recurring_stop(current)
     subscription = Subscription.objects.create(
         organization_id=order.organization_id,
         plan=plan,
@@ -154,7 +193,8 @@ def subscription_cancel(*, membership: Membership) -> Subscription:
     current = _paid_subscription_for_owner(membership)
     if current.status != Subscription.Status.ACTIVE:
         raise ValidationFailed(_("Only an active plan can be canceled."), code="NOT_ACTIVE")
-    recurring = recurring_get(current.auto_renewal_gateway) if current.auto_renewal_reference else None
+    auto = current.renewal_mode == Subscription.RenewalMode.AUTO
+    recurring = recurring_get(current.auto_renewal_gateway) if auto and current.auto_renewal_reference else None
     if recurring is not None:
         try:
             recurring.stop(reference=current.auto_renewal_reference)
@@ -166,11 +206,11 @@ def subscription_cancel(*, membership: Membership) -> Subscription:
             raise ValidationFailed(_("Only an active plan can be canceled."), code="NOT_ACTIVE")
         subscription.status = Subscription.Status.CANCELED
         subscription.next_plan = None
+        # The recurring reference stays: a charge that raced the stop is still recognised.
         subscription.renewal_mode = Subscription.RenewalMode.MANUAL
-        subscription.auto_renewal_reference = ""
-        subscription.save(update_fields=["status", "next_plan", "renewal_mode", "auto_renewal_reference", "updated_at"])
+        subscription.save(update_fields=["status", "next_plan", "renewal_mode", "updated_at"])
         subscription_changed(subscription.organization_id)
-        _renewal_orders_void(subscription)
+        renewal_orders_void(subscription, reason="canceled_by_owner")
     return subscription
 
 
@@ -187,10 +227,35 @@ def subscription_resume(*, membership: Membership) -> Subscription:
     return subscription
 
 
-def _renewal_orders_void(subscription: Subscription) -> None:
-    Order.objects.filter(subscription=subscription, purpose=Order.Purpose.RENEWAL, status=Order.Status.PENDING).update(
-        status=Order.Status.FAILED, gateway_status="canceled_by_owner", updated_at=timezone.now()
+def renewal_orders_void(subscription: Subscription, *, reason: str, keep_period_end=None) -> int:
+    """Withdraw the subscription's pending renewal orders (all, or all but the one for
+    `keep_period_end`): the billing page stops offering them and, after commit, their payment
+    links are closed at the gateway. One paid anyway follows the late-payment rule."""
+    stale = Order.objects.filter(subscription=subscription, purpose=Order.Purpose.RENEWAL, status=Order.Status.PENDING)
+    if keep_period_end is not None:
+        stale = stale.exclude(renews_period_end=keep_period_end)
+    withdrawn = dict(stale.values_list("pk", "redirect_url"))
+    Order.objects.filter(pk__in=withdrawn, status=Order.Status.PENDING).update(
+        status=Order.Status.FAILED, gateway_status=reason[:40], updated_at=timezone.now()
     )
+    for pk, link in withdrawn.items():
+        if link:  # a recurring charge's order has no link: the gateway's plan is stopped instead
+            transaction.on_commit(lambda pk=pk: payment_link_expire.delay(pk))
+    return len(withdrawn)
+
+
+def subscription_recurring_stop(subscription: Subscription) -> None:
+    """Inside the subscription's lock: back to manual renewal and, after commit, the gateway's
+    recurring plan is stopped (retried until the gateway answers). The reference stays, so a
+    charge that raced the stop is still recognised (and follows the late-payment rule)."""
+    if subscription.renewal_mode != Subscription.RenewalMode.AUTO:
+        return
+    subscription.renewal_mode = Subscription.RenewalMode.MANUAL
+    Subscription.objects.filter(pk=subscription.pk).update(
+        renewal_mode=Subscription.RenewalMode.MANUAL, updated_at=timezone.now()
+    )
+    gateway, reference = subscription.auto_renewal_gateway, subscription.auto_renewal_reference
+    transaction.on_commit(lambda: recurring_stop.delay(gateway, reference))
 
 
 def subscription_lapse(*, subscription_id: int) -> str | None:
@@ -221,7 +286,8 @@ def subscription_lapse(*, subscription_id: int) -> str | None:
             subscription.status = Subscription.Status.EXPIRED
         subscription.save(update_fields=["status", "grace_ends_at", "updated_at"])
         if subscription.status == Subscription.Status.EXPIRED:
-            _renewal_orders_void(subscription)
+            renewal_orders_void(subscription, reason="expired")
+            subscription_recurring_stop(subscription)
         subscription_changed(subscription.organization_id)
     return subscription.status
 
@@ -272,7 +338,8 @@ def subscription_cancel_by_staff(*, subscription_id: int, actor) -> Subscription
                 else Subscription.Status.EXPIRED
             )
             subscription.save(update_fields=["status", "updated_at"])
-            _renewal_orders_void(subscription)
+            renewal_orders_void(subscription, reason="canceled_by_staff")
+            subscription_recurring_stop(subscription)
         staff_action_record(
             actor=actor,
             action=StaffAction.Action.SUBSCRIPTION_CHANGE,

@@ -16,7 +16,15 @@ from ..gateways.midtrans import MidtransGateway, midtrans_gateway_status, midtra
 from ..models import Order, WebhookEvent
 from ..services.fulfilment import AmountMismatch, amount_idr_parse, order_status_apply
 from .midtrans_recurring import SUBSCRIPTION_ORDER_PREFIX, midtrans_recurring_receive
-from .receipt import WebhookAnswer, accepted, rejected, rejecter, webhook_event_close, webhook_event_store
+from .receipt import (
+    WebhookAnswer,
+    accepted,
+    missing_fields_rejected,
+    rejected,
+    rejecter,
+    webhook_event_close,
+    webhook_event_store,
+)
 
 logger = logging.getLogger(__name__)
 GATEWAY = "midtrans"
@@ -60,13 +68,7 @@ def midtrans_notification_receive(*, body: bytes, headers: dict, source: str) ->
         if not (isinstance(payload.get(name), str) and payload[name] and payload[name].isprintable())
     ]
     if missing:
-        return reject(
-            400,
-            _("Missing or malformed fields: %(fields)s.") % {"fields": ", ".join(missing)},
-            "VALIDATION_ERROR",
-            f"missing {', '.join(missing)}",
-            payload,
-        )
+        return missing_fields_rejected(reject, missing, payload)
     signer = _signing_gateway(payload)
     if signer is None:
         return reject(401, "Unauthorized", "UNAUTHORIZED", "invalid signature", payload)

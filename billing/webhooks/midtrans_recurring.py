@@ -1,6 +1,7 @@
 """Midtrans Subscriptions API charges: signed notifications like any other (verified by the
-caller, billing.webhooks.midtrans) whose order_id starts with SUBS- and whose subscription_id
-names the recurring plan. Each charge becomes one renewal order (services.renewal)."""
+caller, billing.webhooks.midtrans) whose order_id starts with SUBS- and carries the name we
+gave the subscription (gateways.midtrans_recurring). Each charge becomes one renewal order
+(services.renewal)."""
 
 import logging
 
@@ -9,10 +10,10 @@ from django.utils.translation import gettext as _
 from ..gateways import GatewayError
 from ..gateways.base import RecurringCharge
 from ..gateways.midtrans import MidtransGateway, midtrans_gateway_status
+from ..gateways.midtrans_recurring import midtrans_subscription_id_from_order_id
 from ..models import Order, WebhookEvent
-from ..services.fulfilment import AmountMismatch
-from ..services.renewal import auto_renewal_charge_apply
 from .receipt import WebhookAnswer, accepted, rejected, webhook_event_close, webhook_event_store
+from .recurring_charge import recurring_charge_answer
 
 logger = logging.getLogger(__name__)
 GATEWAY = "midtrans"
@@ -27,15 +28,9 @@ class _ChargeOrder:
 
 
 def midtrans_recurring_receive(*, payload: dict, signer: str, body: bytes, headers, reject) -> WebhookAnswer:
-    reference = payload.get("subscription_id")
-    if not (isinstance(reference, str) and reference and reference.isprintable()):
-        return reject(
-            400,
-            _("Missing or malformed fields: %(fields)s.") % {"fields": "subscription_id"},
-            "VALIDATION_ERROR",
-            "missing subscription_id",
-            payload,
-        )
+    subscription_id = midtrans_subscription_id_from_order_id(payload["order_id"])
+    if subscription_id is None:  # signed, but a charge of a subscription MODO did not name
+        return reject(404, _("Unknown subscription."), "NOT_FOUND", "no MODO subscription in order_id", payload)
     event = webhook_event_store(
         gateway=GATEWAY, body=body, headers=headers, payload=payload, external_status=payload["transaction_status"]
     )
@@ -53,19 +48,11 @@ def midtrans_recurring_receive(*, payload: dict, signer: str, body: bytes, heade
         return accepted(event)
     charge = RecurringCharge(
         gateway=signer,
-        reference=reference,
+        reference="",
+        subscription_id=subscription_id,
         charge_id=payload["order_id"][:50],
         status=state.status,
         raw_status=state.raw_status,
         amount=state.amount if state.amount is not None else payload["gross_amount"],
     )
-    try:
-        applied = auto_renewal_charge_apply(charge=charge)
-    except AmountMismatch as exc:
-        webhook_event_close(event, verdict=WebhookEvent.Verdict.REJECTED, reason="amount mismatch")
-        return rejected(400, exc.message, exc.code)
-    if applied is None:
-        webhook_event_close(event, verdict=WebhookEvent.Verdict.REJECTED, reason="unknown subscription")
-        return rejected(404, _("Unknown subscription."), "NOT_FOUND")
-    webhook_event_close(event, verdict=applied.verdict, reason=applied.reason, order=applied.order)
-    return accepted(event)
+    return recurring_charge_answer(event, charge)

@@ -129,6 +129,17 @@ def rejected_webhook_events_purge(*, now=None) -> int:
     return deleted
 
 
+def missing_fields_rejected(reject, missing: list[str], payload) -> WebhookAnswer:
+    """400 naming the fields a delivery lacks (or carries malformed); stored as rejected."""
+    return reject(
+        400,
+        _("Missing or malformed fields: %(fields)s.") % {"fields": ", ".join(missing)},
+        "VALIDATION_ERROR",
+        f"missing {', '.join(missing)}",
+        payload,
+    )
+
+
 def rejecter(*, gateway: str, body: bytes, headers, status_field: str, source: str):
     """A `reject(...)` for one delivery: stores it as rejected (with the gateway's status) and
     answers; past the source's allowance of rejections it answers 429 and stores nothing."""

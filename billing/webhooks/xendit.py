@@ -11,7 +11,15 @@ from django.utils.translation import gettext as _
 from ..gateways.xendit import xendit_status_map
 from ..models import Order, WebhookEvent
 from ..services.fulfilment import AmountMismatch, amount_idr_parse, order_status_apply
-from .receipt import WebhookAnswer, accepted, rejected, rejecter, webhook_event_close, webhook_event_store
+from .receipt import (
+    WebhookAnswer,
+    accepted,
+    missing_fields_rejected,
+    rejected,
+    rejecter,
+    webhook_event_close,
+    webhook_event_store,
+)
 from .xendit_recurring import xendit_recurring_receive
 
 GATEWAY = "xendit"
@@ -44,13 +52,7 @@ def xendit_callback_receive(*, body: bytes, headers, source: str) -> WebhookAnsw
         if not (isinstance(payload.get(name), str) and payload[name].isprintable())
     ]
     if missing:
-        return reject(
-            400,
-            _("Missing or malformed fields: %(fields)s.") % {"fields": ", ".join(missing)},
-            "VALIDATION_ERROR",
-            f"missing {', '.join(missing)}",
-            payload,
-        )
+        return missing_fields_rejected(reject, missing, payload)
     amount = payload.get("amount")
     if amount_idr_parse(amount) is None:
         return reject(

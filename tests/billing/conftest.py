@@ -13,6 +13,8 @@ from .stub_gateway import stub_gateway_start
 
 MIDTRANS_KEY = "SB-Mid-server-test-key"
 XENDIT_TOKEN = "xendit-callback-token-test"
+XENDIT_SECRET_KEY = "xnd_development_test_key"
+CARD_TOKEN = "48111111-1114-7baba36c-5698-47cf-9170-80efd6a2e973"  # a token_id as Midtrans' JS returns it
 
 
 @pytest.fixture(scope="session")
@@ -37,14 +39,16 @@ def midtrans(settings, stub):
     settings.MIDTRANS_CLIENT_KEY = "SB-Mid-client-test-key"
     settings.MIDTRANS_SNAP_BASE_URL = stub.url
     settings.MIDTRANS_API_BASE_URL = stub.url
+    stub.keys["midtrans"] = MIDTRANS_KEY
     return stub
 
 
 @pytest.fixture
 def xendit(settings, stub):
-    settings.XENDIT_SECRET_KEY = "xnd_development_test_key"
+    settings.XENDIT_SECRET_KEY = XENDIT_SECRET_KEY
     settings.XENDIT_CALLBACK_TOKEN = XENDIT_TOKEN
     settings.XENDIT_API_BASE_URL = stub.url
+    stub.keys["xendit"] = XENDIT_SECRET_KEY
     return stub
 
 

@@ -1,10 +1,14 @@
-"""A local stub of Midtrans (Snap + status API) and Xendit (invoices) on 127.0.0.1.
+"""A local stub of Midtrans (Snap, status, expire, Subscriptions API) and Xendit (invoices,
+recurring plans) on 127.0.0.1.
 
-It speaks the wire shapes of /work/shared/PROVIDERS.md, records every request it gets
-(method, path, headers, JSON body) and answers status look-ups from `statuses`, which a
-test sets to what the gateway "knows".
+It speaks the wire shapes of /work/shared/PROVIDERS.md (and the SDKs' paths), records every
+request it gets (method, path, headers, JSON body) and answers status look-ups from
+`statuses`, which a test sets to what the gateway "knows". Once a test configures a gateway's
+key (`keys`), that gateway's routes answer 401 to any other Basic authorization.
 """
 
+import base64
+import hashlib
 import json
 import threading
 from dataclasses import dataclass, field
@@ -18,6 +22,7 @@ class Recorded:
     path: str
     headers: dict
     body: object
+    answer_id: str = ""  # the id the stub gave what this request created
 
 
 @dataclass
@@ -27,12 +32,54 @@ class StubGateway:
     midtrans_statuses: dict[str, dict] = field(default_factory=dict)
     xendit_invoices: dict[str, dict] = field(default_factory=dict)
     failing: bool = False  # answer 500 to everything
+    keys: dict[str, str] = field(default_factory=dict)  # "midtrans" | "xendit" -> the secret key
+    xendit_plans: dict[str, dict] = field(default_factory=dict)  # plan id -> the plan as Xendit keeps it
 
     def reset(self) -> None:
         self.requests.clear()
         self.midtrans_statuses.clear()
         self.xendit_invoices.clear()
+        self.keys.clear()
+        self.xendit_plans.clear()
         self.failing = False
+
+    def xendit_plan_linked(self, plan_id: str) -> None:
+        """The customer linked a payment method on Xendit's Linking UI: the plan is active."""
+        self.xendit_plans[plan_id]["status"] = "ACTIVE"
+
+    def authorized(self, path: str, authorization: str | None) -> bool:
+        gateway = "xendit" if path.startswith(("/v2/invoices", "/invoices", "/recurring", "/customers")) else "midtrans"
+        key = self.keys.get(gateway)
+        if key is None:
+            return True
+        return authorization == "Basic " + base64.b64encode(f"{key}:".encode()).decode()
+
+    def midtrans_subscription_charge(
+        self, subscription_id: str, *, unique: int, status: str, key: str, amount: int | None = None
+    ) -> bytes:
+        """What Midtrans POSTs for one charge of a subscription created on this stub: a normal
+        signed notification whose order_id is "SUBS-" + the subscription's name and a 10-digit
+        unique number (no subscription id field: Midtrans documents none)."""
+        [created] = [r for r in self.sent("POST", "/v1/subscriptions") if r.answer_id == subscription_id]
+        order_id = f"SUBS-{created.body['name']}-{unique:010d}"
+        status_code = {"settlement": "200", "capture": "200", "pending": "201", "deny": "202"}[status]
+        gross_amount = f"{amount if amount is not None else created.body['amount']}.00"
+        signature = hashlib.sha512(f"{order_id}{status_code}{gross_amount}{key}".encode()).hexdigest()
+        return json.dumps(
+            {
+                "transaction_time": "2026-12-02 09:00:00",
+                "transaction_status": status,
+                "transaction_id": f"tx-{order_id}",
+                "status_message": "midtrans payment notification",
+                "status_code": status_code,
+                "signature_key": signature,
+                "payment_type": created.body["payment_type"],
+                "order_id": order_id,
+                "gross_amount": gross_amount,
+                "fraud_status": "deny" if status == "deny" else "accept",
+                "currency": "IDR",
+            }
+        ).encode()
 
     def midtrans_status_set(self, order_id: str, transaction_status: str, gross_amount: str, **extra) -> None:
         self.midtrans_statuses[order_id] = {
@@ -83,11 +130,32 @@ def _handler(stub: StubGateway):
             )
             return body
 
+        def _unauthorized(self) -> bool:
+            if stub.authorized(urlparse(self.path).path, self.headers.get("Authorization")):
+                return False
+            self._answer(401, {"status_code": "401", "error_messages": ["Access denied: wrong key"]})
+            return True
+
         def do_POST(self):
             body = self._record()
             if stub.failing:
                 return self._answer(500, {"status_code": "500", "error_messages": ["stub down"]})
+            if self._unauthorized():
+                return None
             path = urlparse(self.path).path
+            parts = path.strip("/").split("/")
+            if len(parts) == 3 and parts[0] == "v2" and parts[2] == "expire":  # Midtrans: expire a transaction
+                status = stub.midtrans_statuses.get(parts[1])
+                if status is None:
+                    return self._answer(404, {"status_code": "404", "status_message": "Transaction doesn't exist."})
+                status.update(transaction_status="expire", status_code="407")
+                return self._answer(200, status)
+            if len(parts) == 3 and parts[0] == "invoices" and parts[2] == "expire!":  # Xendit: expire an invoice
+                invoice = next((i for i in stub.xendit_invoices.values() if i["id"] == parts[1]), None)
+                if invoice is None:
+                    return self._answer(404, {"error_code": "INVOICE_NOT_FOUND_ERROR", "message": "no such invoice"})
+                invoice["status"] = "EXPIRED"
+                return self._answer(200, invoice)
             if path == "/snap/v1/transactions":
                 order_id = body["transaction_details"]["order_id"]
                 return self._answer(
@@ -114,6 +182,7 @@ def _handler(stub: StubGateway):
                 return self._answer(200, invoice)
             if path == "/v1/subscriptions":  # Midtrans Subscriptions API
                 subscription_id = f"midtrans-sub-{len(stub.sent('POST', '/v1/subscriptions'))}"
+                stub.requests[-1].answer_id = subscription_id
                 return self._answer(
                     200,
                     {
@@ -132,18 +201,31 @@ def _handler(stub: StubGateway):
                 )
             if path.startswith("/v1/subscriptions/") and path.endswith("/disable"):
                 return self._answer(200, {"status_message": "Subscription is updated."})
+            if path == "/customers":  # Xendit: create a customer
+                customer = {"id": f"cust-{len(stub.sent('POST', '/customers'))}", **body}
+                return self._answer(200, customer)
             if path == "/recurring/plans":  # Xendit recurring plans
                 plan_id = f"repl-{len(stub.sent('POST', '/recurring/plans'))}"
+                linking = body["payment_methods"] == []  # Xendit's Linking UI collects the method
+                plan = {
+                    "id": plan_id,
+                    "status": "REQUIRES_ACTION" if linking else "ACTIVE",
+                    "actions": [
+                        {"action": "AUTH", "url_type": "WEB", "method": "GET", "url": f"{stub.url}/linking/{plan_id}"}
+                    ]
+                    if linking
+                    else [],
+                }
+                stub.xendit_plans[plan_id] = plan
                 return self._answer(
                     201,
                     {
-                        "id": plan_id,
+                        **plan,
                         "reference_id": body["reference_id"],
                         "customer_id": body["customer_id"],
                         "recurring_action": body["recurring_action"],
                         "currency": body["currency"],
                         "amount": body["amount"],
-                        "status": "ACTIVE",
                         "schedule": {**body["schedule"], "id": f"resc-{plan_id}"},
                         "payment_methods": body["payment_methods"],
                         "metadata": body.get("metadata"),
@@ -152,11 +234,15 @@ def _handler(stub: StubGateway):
                     },
                 )
             if path.startswith("/recurring/plans/") and path.endswith("/deactivate"):
+                if path.split("/")[3] in stub.xendit_plans:
+                    stub.xendit_plans[path.split("/")[3]]["status"] = "INACTIVE"
                 return self._answer(200, {"id": path.split("/")[3], "status": "INACTIVE"})
             return self._answer(404, {"error": "no such stub route"})
 
         def do_PATCH(self):
             body = self._record()
+            if self._unauthorized():
+                return None
             path = urlparse(self.path).path
             if path.startswith("/v1/subscriptions/"):  # Midtrans: update a subscription
                 return self._answer(200, {"status_message": "Subscription is updated."})
@@ -168,6 +254,8 @@ def _handler(stub: StubGateway):
             self._record()
             if stub.failing:
                 return self._answer(500, {"status_code": "500", "error_messages": ["stub down"]})
+            if self._unauthorized():
+                return None
             parsed = urlparse(self.path)
             parts = parsed.path.strip("/").split("/")
             if len(parts) == 3 and parts[0] == "v2" and parts[2] == "status":
@@ -175,6 +263,11 @@ def _handler(stub: StubGateway):
                 if status is None:
                     return self._answer(404, {"status_code": "404", "status_message": "Transaction doesn't exist."})
                 return self._answer(200, status)
+            if len(parts) == 3 and parts[:2] == ["recurring", "plans"]:  # Xendit: get a plan
+                plan = stub.xendit_plans.get(parts[2])
+                if plan is None:
+                    return self._answer(404, {"error_code": "DATA_NOT_FOUND", "message": "no such plan"})
+                return self._answer(200, plan)
             if parsed.path.rstrip("/") == "/v2/invoices":
                 external_id = parse_qs(parsed.query).get("external_id", [""])[0]
                 invoice = stub.xendit_invoices.get(external_id)

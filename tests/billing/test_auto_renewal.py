@@ -15,7 +15,7 @@ from billing.gateways.midtrans import midtrans_signature
 from billing.models import Order, Subscription
 from billing.services.fulfilment import order_status_apply
 
-from .conftest import MIDTRANS_KEY, XENDIT_TOKEN, credits_of, order_make, post_raw
+from .conftest import CARD_TOKEN, MIDTRANS_KEY, XENDIT_TOKEN, credits_of, order_make, post_raw
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
 END = START + timedelta(days=30)
@@ -40,15 +40,18 @@ def paid_plan(organization, code="premium") -> Subscription:
     return Subscription.objects.get(organization=organization, status="active")
 
 
-def subscription_notification(*, reference: str, charge_id: str, status: str, key: str, amount: int = 99000) -> bytes:
+def subscription_notification(*, subscription_pk: int, unique: int, status: str, key: str, amount=99000) -> bytes:
+    """A Midtrans subscription charge as documented: order_id "SUBS-" + the subscription's name
+    (MODO names it MODOSUB + 10 digits of its id) and a 10-digit unique number; no other field
+    names the subscription."""
     status_code = {"settlement": "200", "pending": "201", "deny": "202"}[status]
     gross_amount = f"{amount}.00"
-    order_id = f"SUBS-{charge_id}"
+    order_id = f"SUBS-MODOSUB{subscription_pk:010d}-{unique:010d}"
     return json.dumps(
         {
             "transaction_time": "2026-12-02 09:00:00",
             "transaction_status": status,
-            "transaction_id": f"tx-{charge_id}",
+            "transaction_id": f"tx-{unique}",
             "status_message": "midtrans payment notification",
             "status_code": status_code,
             "signature_key": midtrans_signature(
@@ -59,7 +62,6 @@ def subscription_notification(*, reference: str, charge_id: str, status: str, ke
             "gross_amount": gross_amount,
             "fraud_status": "deny" if status == "deny" else "accept",
             "currency": "IDR",
-            "subscription_id": reference,
         }
     ).encode()
 
@@ -102,13 +104,13 @@ def test_midtrans_auto_renewal_creates_a_subscription_in_its_wire_format(organiz
     with time_machine.travel(START, tick=False):
         paid_plan(organization)
 
-        answer = auto_renew(owner_api, "midtrans", "card-token-481111")
+        answer = auto_renew(owner_api, "midtrans", CARD_TOKEN)
 
     assert answer.status_code == 200 and answer.json()["renewal_mode"] == "auto"
     [sent] = midtrans.sent("POST", "/v1/subscriptions")
     assert sent.headers["authorization"].startswith("Basic ")
     assert (sent.body["amount"], sent.body["currency"], sent.body["payment_type"]) == ("99000", "IDR", "credit_card")
-    assert sent.body["token"] == "card-token-481111"
+    assert sent.body["token"] == CARD_TOKEN
     assert sent.body["schedule"] | {"max_interval": 0} == {
         "interval": 30,
         "interval_unit": "day",
@@ -137,20 +139,20 @@ def test_a_gopay_account_is_charged_as_gopay(organization, owner_api, midtrans):
 def test_a_midtrans_charge_confirmed_by_its_status_api_renews_once(organization, owner_api, midtrans, api_client):
     with time_machine.travel(START, tick=False) as traveller:
         subscription = paid_plan(organization)
-        auto_renew(owner_api, "midtrans", "card-token")
+        auto_renew(owner_api, "midtrans", CARD_TOKEN)
         traveller.move_to(END)
-        midtrans.midtrans_status_set("SUBS-c1", "settlement", "99000.00")
-        body = subscription_notification(
-            reference="midtrans-sub-1", charge_id="c1", status="settlement", key=MIDTRANS_KEY
-        )
+        body = midtrans.midtrans_subscription_charge("midtrans-sub-1", unique=1, status="settlement", key=MIDTRANS_KEY)
+        order_id = json.loads(body)["order_id"]
+        midtrans.midtrans_status_set(order_id, "settlement", "99000.00")
 
         answers = [post_raw(api_client, "/api/webhooks/midtrans", body).status_code for _ in range(3)]
 
     assert answers == [200, 200, 200]
+    assert order_id == f"SUBS-MODOSUB{subscription.pk:010d}-0000000001"
     subscription.refresh_from_db()
     assert (subscription.current_period_start, subscription.current_period_end) == (END, END + timedelta(days=30))
     assert credits_of(organization) == (600, 0)
-    assert Order.objects.get(order_id="SUBS-c1").purpose == "renewal"
+    assert Order.objects.get(order_id=order_id).purpose == "renewal"
 
 
 @pytest.mark.django_db
@@ -160,19 +162,18 @@ def test_dev_simulated_midtrans_charge_notifications_in_any_order_extend_once(or
     with time_machine.travel(START, tick=False) as traveller:
         subscription = paid_plan(organization)
         auto_renew(owner_api, "dev", "dev-card")
-        reference = Subscription.objects.get(pk=subscription.pk).auto_renewal_reference
         traveller.move_to(END - timedelta(hours=1))
 
         for status in deliveries:
             body = subscription_notification(
-                reference=reference, charge_id="dev-1", status=status, key=django_settings.BILLING_DEV_SERVER_KEY
+                subscription_pk=subscription.pk, unique=1, status=status, key=django_settings.BILLING_DEV_SERVER_KEY
             )
             assert post_raw(client, "/api/webhooks/midtrans", body).status_code == 200
 
     subscription.refresh_from_db()
     assert subscription.current_period_end == END + timedelta(days=30)
     assert credits_of(organization) == (600, 0)
-    assert Order.objects.get(order_id="SUBS-dev-1").status == "paid"
+    assert Order.objects.get(order_id=f"SUBS-MODOSUB{subscription.pk:010d}-0000000001").status == "paid"
 
 
 @pytest.mark.django_db
@@ -273,20 +274,36 @@ def test_turning_auto_renewal_off_deactivates_the_gateway_plan(organization, own
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("token", [None, "", "   ", 42, "cust-only"])
-def test_a_missing_or_malformed_payment_token_is_refused(organization, owner_api, xendit, token):
+@pytest.mark.parametrize(
+    ("gateway", "token"),
+    [
+        ("xendit", None),
+        ("xendit", ""),
+        ("xendit", "   "),
+        ("xendit", 42),
+        ("xendit", "cust-only"),
+        ("xendit", "cust-1/pm-1/../x"),
+        ("midtrans", "4811111111111114"),  # a card number: card data must never reach MODO
+        ("midtrans", CARD_TOKEN + "\u0000"),
+        ("midtrans", "gopay:"),
+        ("dev", "dev-card-4811111111111114"),
+        ("dev", "x" * 5000),
+    ],
+)
+def test_a_missing_or_malformed_payment_token_is_refused(organization, owner_api, midtrans, xendit, gateway, token):
     paid_plan(organization)
 
-    answer = auto_renew(owner_api, "xendit", token)
+    answer = auto_renew(owner_api, gateway, token)
 
     assert (answer.status_code, answer.json()["code"]) == (400, "VALIDATION_ERROR")
     assert Subscription.objects.get(organization=organization, status="active").renewal_mode == "manual"
+    assert xendit.requests == []  # nothing was sent to a gateway
 
 
 @pytest.mark.django_db
 def test_canceling_stops_the_gateways_recurring_plan(organization, owner_api, midtrans):
     paid_plan(organization)
-    auto_renew(owner_api, "midtrans", "card-token")
+    auto_renew(owner_api, "midtrans", CARD_TOKEN)
 
     answer = owner_api.post("/api/billing/subscription/cancel")
 
@@ -299,7 +316,7 @@ def test_a_downgrade_tells_midtrans_the_next_periods_price(
     organization, owner_api, midtrans, django_capture_on_commit_callbacks
 ):
     paid_plan(organization, "pro")
-    auto_renew(owner_api, "midtrans", "card-token")
+    auto_renew(owner_api, "midtrans", CARD_TOKEN)
 
     with django_capture_on_commit_callbacks(execute=True):
         owner_api.post("/api/billing/subscription/downgrade", {"plan": "premium"}, format="json")

@@ -1,0 +1,85 @@
+"""/billing/auto-renewal/: an owner turns automatic renewal on from the page.
+
+Card data never reaches MODO: the card fields have no `name`, so the browser never posts
+them; the gateway's JavaScript turns them into a token in the browser (Midtrans:
+MidtransNew3ds.getCardToken; the dev gateway: a fake token made offline) and only the token
+id is posted here. The POST accepts exactly csrf, gateway and payment_token; anything else
+(a card number field, say) is a 400 and changes nothing.
+
+Xendit links the payment method on its own page (its Linking UI): the POST (csrf and gateway
+only) makes a recurring plan waiting for that link and sends the owner there; Xendit's
+`recurring.plan.activated` webhook turns automatic renewal on."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from core.errors import ApplicationError, ValidationFailed
+
+from .gateways import gateways_enabled
+from .selectors import subscription_current_get
+from .services.auto_renewal import auto_renewal_enable, auto_renewal_link_start
+from .services.checkout import billing_manager_require
+
+# Midtrans (card, tokenised by its JS) and dev have a token form; Xendit links on its page.
+PAGE_GATEWAYS = ("midtrans", "xendit", "dev")
+LINKING_GATEWAYS = ("xendit",)
+POSTED_FIELDS = {"csrfmiddlewaretoken", "gateway", "payment_token"}
+MIDTRANS_JS = {
+    False: "https://api.sandbox.midtrans.com/v2/assets/js/midtrans-new-3ds.min.js",
+    True: "https://api.midtrans.com/v2/assets/js/midtrans-new-3ds.min.js",
+}
+
+
+def auto_renewal_gateways() -> list:
+    """The enabled gateways the page can tokenise a payment method for."""
+    return [adapter for code, adapter in gateways_enabled().items() if code in PAGE_GATEWAYS]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def auto_renewal_page(request: HttpRequest) -> HttpResponse:
+    code = request.POST.get("gateway") if request.method == "POST" else request.GET.get("gateway")
+    adapter = next((a for a in auto_renewal_gateways() if a.code == code), None)
+    if adapter is None:
+        raise Http404
+    status = 200
+    try:
+        billing_manager_require(request.membership)
+        if request.method == "POST":
+            unexpected = sorted(set(request.POST) - POSTED_FIELDS)
+            if unexpected:
+                raise ValidationFailed(
+                    _("Only the payment token is accepted: card details must never be sent to MODO."),
+                    fields={name: [_("Unexpected field.")] for name in unexpected},
+                )
+            if adapter.code in LINKING_GATEWAYS:
+                if "payment_token" in request.POST:
+                    raise ValidationFailed(
+                        _("This gateway links the payment method on its own page."),
+                        fields={"payment_token": [_("Unexpected field.")]},
+                    )
+                return_url = f"{settings.SITE_URL.rstrip('/')}/billing/?auto_renewal=linking"
+                return redirect(
+                    auto_renewal_link_start(membership=request.membership, gateway=adapter.code, return_url=return_url)
+                )
+            auto_renewal_enable(
+                membership=request.membership, gateway=adapter.code, payment_token=request.POST.get("payment_token")
+            )
+            messages.success(request, _("Automatic renewal is on: the gateway charges each period."))
+            return redirect("billing")
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        status = error.status_code
+    context = {
+        "gateway": adapter,
+        "subscription": subscription_current_get(organization=request.membership.organization),
+        "midtrans_js": MIDTRANS_JS[bool(settings.MIDTRANS_IS_PRODUCTION)],
+        "midtrans_environment": "production" if settings.MIDTRANS_IS_PRODUCTION else "sandbox",
+        "midtrans_client_key": settings.MIDTRANS_CLIENT_KEY,
+    }
+    return render(request, "billing/auto_renewal.html", context, status=status)
