@@ -99,6 +99,11 @@ class Provider:
     """One provider. Subclasses implement what they can do; the rest raise ProviderError."""
 
     name = "base"
+    # Set by the registry's chain: whether this instance's calls are the half-open breaker's
+    # probe (they decide its state), wait for the probe lease, or were skipped without it.
+    breaker_probe = False
+    breaker_probe_pending = False
+    breaker_skipped = False
 
     def __init__(self, config: ProviderConfig):
         self.config = config
