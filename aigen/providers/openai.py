@@ -50,6 +50,7 @@ class OpenAIProvider(Provider):
         def open_stream() -> Iterator[TextChunk]:
             finished = False
             wrote = False
+            refusal = []  # structured outputs say no in `delta.refusal`, not in the content
             try:
                 stream = client.chat.completions.create(
                     model=self.config.model,
@@ -66,6 +67,8 @@ class OpenAIProvider(Provider):
                         if choice.delta is not None and choice.delta.content:
                             wrote = True
                             yield TextChunk(text=choice.delta.content)
+                        if choice.delta is not None and getattr(choice.delta, "refusal", None):
+                            refusal.append(choice.delta.refusal)
                         if choice.finish_reason == "content_filter":
                             raise ProviderError(self.name, "the answer was filtered", retryable=False, safety=True)
                         finished = finished or bool(choice.finish_reason)
@@ -75,6 +78,9 @@ class OpenAIProvider(Provider):
                 raise
             except Exception as error:  # noqa: BLE001 - every SDK failure becomes one ProviderError
                 raise _translate(error) from error
+            if refusal:
+                said = "".join(refusal)[:200]
+                raise ProviderError(self.name, f"refused: {said}", retryable=False, safety=True)
             if not wrote:
                 raise ProviderError(self.name, "empty answer", retryable=False)
             if not finished:
