@@ -9,6 +9,7 @@ from aigen.registry import provider_build
 from aigen.story import STORY_SCHEMA, story_parse
 
 from .stubs import STORY, Reply, StubServer, png_bytes, stream_reply, success_body
+from .text_stubs import STUBS
 
 # (AI_MODELS entry, provider key, wire format, what it does, base-url suffix)
 ADAPTERS = [
@@ -22,9 +23,18 @@ IDS = [f"{a[2]}" for a in ADAPTERS]
 
 
 @pytest.fixture
-def stub():
-    with StubServer() as server:
+def stub(request, settings):
+    """A text adapter's strict stub (a request the real API refuses fails the test), or a
+    plain one for the images (their strict stubs have their own fault matrix)."""
+    params = request.node.callspec.params
+    if params["what"] != "story":
+        with StubServer() as server:
+            yield server
+        return
+    model = settings.AI_MODELS[params["entry"]]["model"]
+    with STUBS[params["wire"]](key="test-key", model=model) as server:
         yield server
+    assert not server.violations, "requests the real API would refuse:\n" + "\n".join(server.violations)
 
 
 def adapter(settings, stub, entry, provider, suffix, *, timeout=5, retries=2):
