@@ -25,6 +25,7 @@ from credits.models import CreditTransaction
 from credits.services.charge import credits_charge, credits_refund
 
 from . import prompts
+from .breaker import OPEN, breaker_state
 from .hooks import GenerationTarget
 from .models import GenerationJob
 from .providers.base import ProviderError, VideoRequest, output_usage
@@ -40,7 +41,7 @@ from .services.jobs import (
     output_save,
 )
 from .services.media import video_job_queue
-from .services.usage import call_end, call_start, usage_insert, usage_rows
+from .services.usage import call_end, call_skipped, call_start, usage_insert, usage_rows
 
 logger = logging.getLogger(__name__)
 PER_CLIP_PROVIDERS = {"veo"}
@@ -125,6 +126,11 @@ def video_clips_execute(*, job_id: uuid.UUID) -> GenerationJob | None:
         if clip["status"] != "pending":
             continue  # made or refunded by an earlier attempt
         index = clip["index"]
+        if calls and breaker_state(provider=provider.name, model=provider.config.model) == OPEN:
+            # Veo is failing for everyone: the clips left are refunded now, not waited on.
+            calls.append(call_skipped(provider.name, provider.config.model))
+            _clip_fail(job, clip, error=f"{provider.name}: unavailable (circuit open)")
+            continue
         call = call_start(provider)
         try:
             output = provider.video(

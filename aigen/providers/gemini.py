@@ -161,7 +161,7 @@ class VeoProvider(Provider):
         while first or not current.done:
             if not first:
                 if time.monotonic() - started > self.config.timeout:
-                    raise ProviderError(self.name, "the operation did not finish in time", retryable=True)
+                    raise ProviderError(self.name, "timed out: the operation did not finish", retryable=True)
                 progress(min(90, int((time.monotonic() - started) / self.config.timeout * 100)))
                 time.sleep(self.poll_seconds)
             first = False

@@ -59,7 +59,8 @@ def call_end(call: ProviderCall, *, error: Exception | None = None) -> ProviderC
     return call
 
 
-def _skipped(provider: str, model: str) -> ProviderCall:
+def call_skipped(provider: str, model: str) -> ProviderCall:
+    """A provider left out because its breaker is open, for the receipt."""
     return ProviderCall(
         provider=provider,
         model=model,
@@ -72,8 +73,8 @@ def _skipped(provider: str, model: str) -> ProviderCall:
 def calls_skipped(chain: ProviderChain) -> list[ProviderCall]:
     """The chain's providers left out because their breaker is open, for the receipt; a
     half-open one whose probe another request holds joins the list when the loop reaches it."""
-    calls = [_skipped(provider, model) for provider, model in chain.skipped]
-    chain.on_skip = lambda provider, model: calls.append(_skipped(provider, model))
+    calls = [call_skipped(provider, model) for provider, model in chain.skipped]
+    chain.on_skip = lambda provider, model: calls.append(call_skipped(provider, model))
     return calls
 
 
