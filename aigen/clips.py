@@ -32,7 +32,6 @@ from .providers.base import ProviderError, VideoRequest, output_usage
 from .providers.local import ffmpeg_binary
 from .registry import chain_first, model_entry, provider_chain
 from .services.jobs import (
-    generation_job_create,
     generation_job_enqueue,
     generation_job_fail,
     generation_job_progress,
@@ -40,7 +39,7 @@ from .services.jobs import (
     generation_job_succeed,
     output_save,
 )
-from .services.media import video_job_queue
+from .services.media import video_beats, video_job_create, video_job_queue
 from .services.usage import call_end, call_skipped, call_start, usage_insert, usage_rows
 
 logger = logging.getLogger(__name__)
@@ -72,20 +71,18 @@ def video_job_queue_per_beat(
             target=target,
         )
     price = int(model_entry(entry_key)["credits"])
-    beats = max(1, len(image_files), len(captions))
+    beats = video_beats(image_files, captions)
     with transaction.atomic():
-        job, remaining = generation_job_create(
+        job, remaining = video_job_create(
             organization=organization,
             user=user,
-            kind=GenerationJob.Kind.VIDEO,
             quality=quality,
+            prompt=prompt,
+            image_files=image_files,
+            captions=captions,
+            target=target,
+            provider=first,
             credits=price,
-            job_input={"prompt": prompt, "image_files": image_files, "captions": captions},
-            template_version=prompts.VIDEO_TEMPLATE_VERSION,
-            provider=first.name,
-            model=first.config.model,
-            project_ref=target.project_id if target else "",
-            beat_ref=(target.beat_id or "") if target else "",
         )
         clips = [_clip(0, job.charge_id, price)]
         for index in range(1, beats):
