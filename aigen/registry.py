@@ -49,6 +49,7 @@ def provider_build(key: str) -> Provider:
             timeout=float(entry.get("timeout", 60)),
             max_retries=settings.AI_PROVIDER_MAX_RETRIES,
             backoff=settings.AI_PROVIDER_BACKOFF_SECONDS,
+            retry_after_max=settings.AI_PROVIDER_RETRY_AFTER_MAX_SECONDS,
         )
     )
     if name == "veo":
@@ -131,7 +132,8 @@ def _call_seconds(provider: Provider) -> float:
     waits between): the probe's lease, so a live probe is never joined by a second one."""
     config = provider.config
     retries = config.max_retries
-    return config.timeout * (retries + 1) + config.backoff * (2**retries - 1) + 5
+    waits = max(config.backoff * (2**retries - 1), config.retry_after_max * retries)
+    return config.timeout * (retries + 1) + waits + 5
 
 
 def provider_chain(key: str) -> ProviderChain:

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import anthropic
 
-from .base import Provider, ProviderError, TextChunk, client_cached, stream_cut_off
+from .base import Provider, ProviderError, TextChunk, client_cached, retry_after_seconds, stream_cut_off
 
 # An `error` event comes inside a 200 stream: its type says which HTTP status it stands for.
 STREAM_ERROR_STATUS = {"overloaded_error": 529, "api_error": 500, "rate_limit_error": 429, "timeout_error": 504}
@@ -24,6 +24,7 @@ def _translate(error: Exception) -> ProviderError:
             f"HTTP {status}: {error.message}"[:300],
             retryable=status in (429, 529) or status >= 500,
             status=status,
+            retry_after=retry_after_seconds(error.response.headers) if error.status_code >= 400 else None,
         )
     if isinstance(error, anthropic.APIConnectionError):
         return ProviderError("anthropic", "connection failed", retryable=True)

@@ -14,6 +14,7 @@ from .base import (
     VideoRequest,
     VideoResult,
     client_cached,
+    retry_after_seconds,
     retryable_status,
     stream_cut_off,
 )
@@ -48,8 +49,13 @@ def _safety_block(response) -> str:
 
 def _translate(name: str, error: Exception) -> ProviderError:
     if isinstance(error, errors.APIError):
+        headers = getattr(getattr(error, "response", None), "headers", None)
         return ProviderError(
-            name, f"HTTP {error.code}: {error.message}"[:300], retryable=retryable_status(error.code), status=error.code
+            name,
+            f"HTTP {error.code}: {error.message}"[:300],
+            retryable=retryable_status(error.code),
+            status=error.code,
+            retry_after=retry_after_seconds(headers),
         )
     if isinstance(error, httpx.TimeoutException | TimeoutError) or "timeout" in type(error).__name__.lower():
         return ProviderError(name, "timed out", retryable=True)

@@ -6,7 +6,16 @@ from collections.abc import Iterator
 
 import openai
 
-from .base import ImageResult, Provider, ProviderError, TextChunk, client_cached, image_extension, stream_cut_off
+from .base import (
+    ImageResult,
+    Provider,
+    ProviderError,
+    TextChunk,
+    client_cached,
+    image_extension,
+    retry_after_seconds,
+    stream_cut_off,
+)
 
 # gpt-image-1 answers 400 moderation_blocked; older models content_policy_violation.
 SAFETY_CODES = {"moderation_blocked", "content_policy_violation"}
@@ -23,6 +32,7 @@ def _translate(error: Exception) -> ProviderError:
             retryable=status == 429 or status >= 500,
             status=status,
             safety=status == 400 and (error.code in SAFETY_CODES or "safety system" in str(error.message)),
+            retry_after=retry_after_seconds(error.response.headers),
         )
     if isinstance(error, openai.APIConnectionError):
         return ProviderError("openai", "connection failed", retryable=True)

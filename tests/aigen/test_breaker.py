@@ -155,6 +155,7 @@ def test_the_breaker_state_is_on_metrics(client, quick_breaker):
         ("AI_BREAKER", {"default": {"failures": -1, "window_seconds": 60, "cooldown_seconds": 30}}, "failures"),
         ("AI_BREAKER", {"gemini": {"failures": 3, "window_seconds": 60, "cooldown_seconds": 30}}, "'default'"),
         ("AI_PRICES", {}, "gemini/gemini-2.5-flash, which has no row in AI_PRICES"),
+        ("AI_PROVIDER_RETRY_AFTER_MAX_SECONDS", -1, "AI_PROVIDER_RETRY_AFTER_MAX_SECONDS must be a number >= 0"),
     ],
 )
 def test_settings_that_make_no_sense_refuse_to_start(settings, setting, value, message):
