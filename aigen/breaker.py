@@ -3,12 +3,24 @@
 closed: calls go through; each retryable failure (429, 5xx, timeout, connection) counts in a
 window of `window_seconds`. `failures` of them open it: for `cooldown_seconds` the provider
 is skipped at once (the chain goes to the next entry without waiting on a dead provider).
-After the cool-down it is half-open: exactly one caller (an atomic cache `add`) is let through
-as a probe; its success closes the breaker, its retryable failure opens it again. Settings:
-AI_BREAKER (per provider, "default" for the rest), validated at start by aigen.config.
+After the cool-down it is half-open: exactly one caller holds the probe lease (an atomic
+`add` with a TTL as long as one call may take, so a probe whose process died frees it) and
+calls the provider; its answer closes the breaker, its retryable failure opens it again.
+The lease is taken only when the probe is about to call (ProviderChain's iteration), never
+for a provider the chain did not reach: an unused lease would hold the probe back one more
+cool-down. Only the probe's own outcome decides: a call that was under way when the breaker
+opened neither re-opens nor closes it.
+
+What a refusal or a malformed answer says: the provider is up (it answered), so neither
+counts as a failure; the chain still moves on to the next provider for that request.
+
+Cost on the hot path: the chain reads every entry's state in one MGET; a call that was not a
+probe records its success with no cache access at all. Settings: AI_BREAKER (per provider,
+"default" for the rest), validated at start by aigen.config.
 
 Keys live in the default cache: Redis in production and tests, so web processes and every
-worker see one state; the embedded default's local-memory cache keeps one per process.
+worker see one state; the embedded default's file cache is shared by its processes without
+atomic leases (one machine, one user: good enough).
 """
 
 import logging
@@ -48,47 +60,65 @@ def _keys(provider: str, model: str) -> tuple[str, str, str]:
     return f"{base}:failures", f"{base}:open_until", f"{base}:probe"
 
 
-def breaker_state(*, provider: str, model: str) -> str:
-    _failures, open_key, _probe = _keys(provider, model)
-    until = cache.get(open_key)
+def _state_of(until: float | None, now: float) -> str:
     if until is None:
         return CLOSED
-    return OPEN if time.time() < until else HALF_OPEN
+    return OPEN if now < until else HALF_OPEN
 
 
-def breaker_allows(*, provider: str, model: str) -> bool:
-    """Whether to call this provider now. In the half-open state only the first caller gets
-    True (it becomes the probe); everyone else skips it like an open breaker."""
+def breaker_state(*, provider: str, model: str) -> str:
+    _failures, open_key, _probe = _keys(provider, model)
+    return _state_of(cache.get(open_key), time.time())
+
+
+def breaker_states_of(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """The state of each (provider, model), read in one round trip (MGET)."""
+    if not settings.AI_BREAKER_ENABLED:
+        return dict.fromkeys(pairs, CLOSED)
+    keys = {pair: _keys(*pair)[1] for pair in pairs}
+    found = cache.get_many(list(keys.values()))
+    now = time.time()
+    return {pair: _state_of(found.get(key), now) for pair, key in keys.items()}
+
+
+def breaker_probe_take(*, provider: str, model: str, lease_seconds: float) -> bool:
+    """Take the half-open probe's lease: True for exactly one caller until the probe's outcome
+    is recorded or `lease_seconds` pass (a probe whose process died)."""
+    _failures, _open, probe_key = _keys(provider, model)
+    return cache.add(probe_key, 1, timeout=max(1, int(lease_seconds + 0.999)))
+
+
+def breaker_allows(*, provider: str, model: str, lease_seconds: float | None = None) -> bool:
+    """Whether to call this provider now. In the half-open state only the caller that takes the
+    probe lease gets True; everyone else skips it like an open breaker."""
     if not settings.AI_BREAKER_ENABLED:
         return True
     state = breaker_state(provider=provider, model=model)
-    if state == CLOSED:
-        return True
-    if state == OPEN:
-        return False
-    _failures, _open, probe_key = _keys(provider, model)
-    # The probe's lease: if its process dies, another may probe after one cool-down.
-    return cache.add(probe_key, 1, timeout=max(1, int(breaker_policy(provider).cooldown_seconds)))
+    if state != HALF_OPEN:
+        return state == CLOSED
+    lease = lease_seconds if lease_seconds is not None else breaker_policy(provider).cooldown_seconds
+    return breaker_probe_take(provider=provider, model=model, lease_seconds=lease)
 
 
-def breaker_record(*, provider: str, model: str, error: Exception | None) -> None:
-    """Tell the breaker how a call ended: None for an answer, else the ProviderError."""
+def breaker_record(*, provider: str, model: str, error: Exception | None, probe: bool = False) -> None:
+    """Tell the breaker how a call ended: None for an answer, else the error. `probe`: this call
+    held the half-open probe lease (its outcome closes or re-opens the breaker)."""
     if not settings.AI_BREAKER_ENABLED or provider == "local":
         return
     failures_key, open_key, probe_key = _keys(provider, model)
     if error is None or not (isinstance(error, ProviderError) and error.retryable):
-        # An answer (even a refusal or a malformed body) shows the provider is up.
-        if cache.get(open_key) is not None:
+        # An answer (even a refusal or a malformed body) shows the provider is up. Only the
+        # probe closes: other calls' successes cost no cache access.
+        if probe:
             cache.delete_many([open_key, probe_key, failures_key])
             logger.info("ai.breaker.closed", extra={"provider": provider, "model": model})
         return
     policy = breaker_policy(provider)
-    state = breaker_state(provider=provider, model=model)
-    if state == OPEN:
-        return  # a call that was already under way when it opened: no news
-    if state == HALF_OPEN:  # the probe failed: open again
+    if probe:  # the probe failed: open again for a cool-down
         _open(provider, model, policy, reason=str(error))
         return
+    if breaker_state(provider=provider, model=model) != CLOSED:
+        return  # a call already under way when it opened: no news (the probe decides)
     cache.add(failures_key, 0, timeout=max(1, int(policy.window_seconds)))
     try:
         count = cache.incr(failures_key)
@@ -117,7 +147,8 @@ def breaker_states() -> list[dict]:
     pairs = sorted(
         {(entry["provider"], entry["model"]) for entry in settings.AI_MODELS.values() if entry["provider"] != "local"}
     )
-    return [{"provider": p, "model": m, "state": breaker_state(provider=p, model=m)} for p, m in pairs]
+    states = breaker_states_of(pairs)
+    return [{"provider": p, "model": m, "state": states[(p, m)]} for p, m in pairs]
 
 
 class BreakerStateCollector:

@@ -25,13 +25,13 @@ from credits.models import CreditTransaction
 from credits.services.charge import credits_charge, credits_refund
 
 from . import prompts
+from .breaker import OPEN, breaker_state
 from .hooks import GenerationTarget
 from .models import GenerationJob
 from .providers.base import ProviderError, VideoRequest, output_usage
 from .providers.local import ffmpeg_binary
 from .registry import chain_first, model_entry, provider_chain
 from .services.jobs import (
-    generation_job_create,
     generation_job_enqueue,
     generation_job_fail,
     generation_job_progress,
@@ -39,8 +39,8 @@ from .services.jobs import (
     generation_job_succeed,
     output_save,
 )
-from .services.media import video_job_queue
-from .services.usage import call_end, call_start, usage_insert, usage_rows
+from .services.media import video_beats, video_job_create, video_job_queue
+from .services.usage import call_end, call_skipped, call_start, usage_insert, usage_rows
 
 logger = logging.getLogger(__name__)
 PER_CLIP_PROVIDERS = {"veo"}
@@ -71,20 +71,18 @@ def video_job_queue_per_beat(
             target=target,
         )
     price = int(model_entry(entry_key)["credits"])
-    beats = max(1, len(image_files), len(captions))
+    beats = video_beats(image_files, captions)
     with transaction.atomic():
-        job, remaining = generation_job_create(
+        job, remaining = video_job_create(
             organization=organization,
             user=user,
-            kind=GenerationJob.Kind.VIDEO,
             quality=quality,
+            prompt=prompt,
+            image_files=image_files,
+            captions=captions,
+            target=target,
+            provider=first,
             credits=price,
-            job_input={"prompt": prompt, "image_files": image_files, "captions": captions},
-            template_version=prompts.VIDEO_TEMPLATE_VERSION,
-            provider=first.name,
-            model=first.config.model,
-            project_ref=target.project_id if target else "",
-            beat_ref=(target.beat_id or "") if target else "",
         )
         clips = [_clip(0, job.charge_id, price)]
         for index in range(1, beats):
@@ -125,6 +123,11 @@ def video_clips_execute(*, job_id: uuid.UUID) -> GenerationJob | None:
         if clip["status"] != "pending":
             continue  # made or refunded by an earlier attempt
         index = clip["index"]
+        if calls and breaker_state(provider=provider.name, model=provider.config.model) == OPEN:
+            # Veo is failing for everyone: the clips left are refunded now, not waited on.
+            calls.append(call_skipped(provider.name, provider.config.model))
+            _clip_fail(job, clip, error=f"{provider.name}: unavailable (circuit open)")
+            continue
         call = call_start(provider)
         try:
             output = provider.video(

@@ -76,5 +76,8 @@ def breaker_problems(breaker: dict) -> list[str]:
 def ai_settings_validate() -> None:
     """Raise ImproperlyConfigured naming every problem of AI_PRICES and AI_BREAKER."""
     problems = price_table_problems(settings.AI_PRICES, settings.AI_MODELS) + breaker_problems(settings.AI_BREAKER)
+    cap = settings.AI_PROVIDER_RETRY_AFTER_MAX_SECONDS
+    if not _number(cap) or cap < 0:
+        problems.append(f"AI_PROVIDER_RETRY_AFTER_MAX_SECONDS must be a number >= 0, not {cap!r}.")
     if problems:
         raise ImproperlyConfigured("Invalid AI settings:\n- " + "\n- ".join(problems))

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from .breaker import breaker_allows
+from .breaker import CLOSED, OPEN, breaker_probe_take, breaker_states_of
 from .errors import ProvidersUnavailable
 from .providers.base import Provider, ProviderConfig
 
@@ -49,6 +49,7 @@ def provider_build(key: str) -> Provider:
             timeout=float(entry.get("timeout", 60)),
             max_retries=settings.AI_PROVIDER_MAX_RETRIES,
             backoff=settings.AI_PROVIDER_BACKOFF_SECONDS,
+            retry_after_max=settings.AI_PROVIDER_RETRY_AFTER_MAX_SECONDS,
         )
     )
     if name == "veo":
@@ -99,9 +100,40 @@ def chain_entries_serving(key: str) -> list[str]:
 
 class ProviderChain(list):
     """The providers to call, in order; `skipped`: (provider, model) pairs left out because
-    their circuit breaker is open."""
+    their circuit breaker is open.
+
+    A provider whose breaker is half-open is in the list, marked `breaker_probe_pending`: the
+    iteration takes its probe lease only when the loop reaches it (a chain served by an earlier
+    provider leaves the probe to the next request). Without the lease it is skipped, and
+    `on_skip` (set by the usage log) hears of it."""
 
     skipped: list[tuple[str, str]]
+    on_skip = None
+
+    def __iter__(self):
+        for provider in super().__iter__():
+            if getattr(provider, "breaker_probe_pending", False):
+                provider.breaker_probe_pending = False
+                provider.breaker_probe = breaker_probe_take(
+                    provider=provider.name, model=provider.config.model, lease_seconds=_call_seconds(provider)
+                )
+                if not provider.breaker_probe:
+                    provider.breaker_skipped = True
+                    self.skipped.append((provider.name, provider.config.model))
+                    if self.on_skip is not None:
+                        self.on_skip(provider.name, provider.config.model)
+            if getattr(provider, "breaker_skipped", False):
+                continue
+            yield provider
+
+
+def _call_seconds(provider: Provider) -> float:
+    """The longest one call of this provider may take (its timeout, for each retry, and the
+    waits between): the probe's lease, so a live probe is never joined by a second one."""
+    config = provider.config
+    retries = config.max_retries
+    waits = max(config.backoff * (2**retries - 1), config.retry_after_max * retries)
+    return config.timeout * (retries + 1) + waits + 5
 
 
 def provider_chain(key: str) -> ProviderChain:
@@ -109,14 +141,17 @@ def provider_chain(key: str) -> ProviderChain:
         open. Raises ProvidersUnavailable (503; before any charge for a story) when configuration
     allows none or every breaker is open."""
     entries = _serving_or_refuse(key)
+    pairs = [(model_entry(entry)["provider"], model_entry(entry)["model"]) for entry in entries]
+    states = breaker_states_of(pairs)  # one round trip for the whole chain
     chain = ProviderChain()
     chain.skipped = []
-    for entry in entries:
-        provider, model = model_entry(entry)["provider"], model_entry(entry)["model"]
-        if breaker_allows(provider=provider, model=model):
-            chain.append(provider_build(entry))
-        else:
-            chain.skipped.append((provider, model))
+    for entry, pair in zip(entries, pairs, strict=True):
+        if states[pair] == OPEN:
+            chain.skipped.append(pair)
+            continue
+        provider = provider_build(entry)
+        provider.breaker_probe_pending = states[pair] != CLOSED  # half-open
+        chain.append(provider)
     if not chain:
         raise ProvidersUnavailable(
             _("Every provider for this is failing right now. Nothing was charged; please try again in a minute."),

@@ -25,7 +25,14 @@ class ProviderError(Exception):
     `safety`: the provider refused the prompt or its output on safety grounds."""
 
     def __init__(
-        self, provider: str, message: str, *, retryable: bool = False, status: int | None = None, safety: bool = False
+        self,
+        provider: str,
+        message: str,
+        *,
+        retryable: bool = False,
+        status: int | None = None,
+        safety: bool = False,
+        retry_after: float | None = None,
     ):
         if safety:
             message = f"{SAFETY_MARKER} {message}"
@@ -35,6 +42,7 @@ class ProviderError(Exception):
         self.message = message
         self.retryable = retryable
         self.status = status
+        self.retry_after = retry_after  # seconds, from the answer's Retry-After header
 
 
 @dataclass
@@ -93,12 +101,18 @@ class ProviderConfig:
     timeout: float
     max_retries: int
     backoff: float
+    retry_after_max: float = 10.0
 
 
 class Provider:
     """One provider. Subclasses implement what they can do; the rest raise ProviderError."""
 
     name = "base"
+    # Set by the registry's chain: whether this instance's calls are the half-open breaker's
+    # probe (they decide its state), wait for the probe lease, or were skipped without it.
+    breaker_probe = False
+    breaker_probe_pending = False
+    breaker_skipped = False
 
     def __init__(self, config: ProviderConfig):
         self.config = config
@@ -140,12 +154,22 @@ class Provider:
             try:
                 return call()
             except ProviderError as error:
-                if not error.retryable or attempt >= self.config.max_retries:
+                delay = self._retry_delay(error, attempt)
+                if delay is None:
                     raise
-                delay = self.config.backoff * (2**attempt)
                 logger.warning("%s failed (%s); retrying in %.2fs", self.name, error.message, delay)
                 time.sleep(delay)
                 attempt += 1
+
+    def _retry_delay(self, error: ProviderError, attempt: int) -> float | None:
+        """How long to wait before trying again, None for not again: not retryable, retries
+        used up, or a Retry-After longer than retry_after_max (the next provider serves
+        sooner than this one will)."""
+        if not error.retryable or attempt >= self.config.max_retries:
+            return None
+        if error.retry_after is not None and error.retry_after > self.config.retry_after_max:
+            return None
+        return max(self.config.backoff * (2**attempt), error.retry_after or 0.0)
 
     def stream_with_retries(self, open_stream: Callable[[], Iterator[TextChunk]]) -> Iterator[TextChunk]:
         """Like with_retries for a stream: a failure before the first chunk is tried again; once
@@ -159,9 +183,9 @@ class Provider:
                     yield chunk
                 return
             except ProviderError as error:
-                if started or not error.retryable or attempt >= self.config.max_retries:
+                delay = None if started else self._retry_delay(error, attempt)
+                if delay is None:
                     raise
-                delay = self.config.backoff * (2**attempt)
                 logger.warning("%s failed (%s); retrying in %.2fs", self.name, error.message, delay)
                 time.sleep(delay)
                 attempt += 1
@@ -195,6 +219,15 @@ def image_extension(data: bytes) -> str | None:
         if data.startswith(signature) and (extension != "webp" or data[8:12] == b"WEBP"):
             return extension
     return None
+
+
+def retry_after_seconds(headers) -> float | None:
+    """An answer's Retry-After in seconds (these providers send a number), else None."""
+    value = headers.get("retry-after") if headers is not None else None
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
 
 
 def retryable_status(status: int | None) -> bool:

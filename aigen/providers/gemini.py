@@ -14,6 +14,7 @@ from .base import (
     VideoRequest,
     VideoResult,
     client_cached,
+    retry_after_seconds,
     retryable_status,
     stream_cut_off,
 )
@@ -48,8 +49,13 @@ def _safety_block(response) -> str:
 
 def _translate(name: str, error: Exception) -> ProviderError:
     if isinstance(error, errors.APIError):
+        headers = getattr(getattr(error, "response", None), "headers", None)
         return ProviderError(
-            name, f"HTTP {error.code}: {error.message}"[:300], retryable=retryable_status(error.code), status=error.code
+            name,
+            f"HTTP {error.code}: {error.message}"[:300],
+            retryable=retryable_status(error.code),
+            status=error.code,
+            retry_after=retry_after_seconds(headers),
         )
     if isinstance(error, httpx.TimeoutException | TimeoutError) or "timeout" in type(error).__name__.lower():
         return ProviderError(name, "timed out", retryable=True)
@@ -161,7 +167,7 @@ class VeoProvider(Provider):
         while first or not current.done:
             if not first:
                 if time.monotonic() - started > self.config.timeout:
-                    raise ProviderError(self.name, "the operation did not finish in time", retryable=True)
+                    raise ProviderError(self.name, "timed out: the operation did not finish", retryable=True)
                 progress(min(90, int((time.monotonic() - started) / self.config.timeout * 100)))
                 time.sleep(self.poll_seconds)
             first = False

@@ -6,7 +6,16 @@ from collections.abc import Iterator
 
 import openai
 
-from .base import ImageResult, Provider, ProviderError, TextChunk, client_cached, image_extension, stream_cut_off
+from .base import (
+    ImageResult,
+    Provider,
+    ProviderError,
+    TextChunk,
+    client_cached,
+    image_extension,
+    retry_after_seconds,
+    stream_cut_off,
+)
 
 # gpt-image-1 answers 400 moderation_blocked; older models content_policy_violation.
 SAFETY_CODES = {"moderation_blocked", "content_policy_violation"}
@@ -23,6 +32,7 @@ def _translate(error: Exception) -> ProviderError:
             retryable=status == 429 or status >= 500,
             status=status,
             safety=status == 400 and (error.code in SAFETY_CODES or "safety system" in str(error.message)),
+            retry_after=retry_after_seconds(error.response.headers),
         )
     if isinstance(error, openai.APIConnectionError):
         return ProviderError("openai", "connection failed", retryable=True)
@@ -50,6 +60,7 @@ class OpenAIProvider(Provider):
         def open_stream() -> Iterator[TextChunk]:
             finished = False
             wrote = False
+            refusal = []  # structured outputs say no in `delta.refusal`, not in the content
             try:
                 stream = client.chat.completions.create(
                     model=self.config.model,
@@ -66,6 +77,8 @@ class OpenAIProvider(Provider):
                         if choice.delta is not None and choice.delta.content:
                             wrote = True
                             yield TextChunk(text=choice.delta.content)
+                        if choice.delta is not None and getattr(choice.delta, "refusal", None):
+                            refusal.append(choice.delta.refusal)
                         if choice.finish_reason == "content_filter":
                             raise ProviderError(self.name, "the answer was filtered", retryable=False, safety=True)
                         finished = finished or bool(choice.finish_reason)
@@ -75,6 +88,9 @@ class OpenAIProvider(Provider):
                 raise
             except Exception as error:  # noqa: BLE001 - every SDK failure becomes one ProviderError
                 raise _translate(error) from error
+            if refusal:
+                said = "".join(refusal)[:200]
+                raise ProviderError(self.name, f"refused: {said}", retryable=False, safety=True)
             if not wrote:
                 raise ProviderError(self.name, "empty answer", retryable=False)
             if not finished:

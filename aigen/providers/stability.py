@@ -2,7 +2,7 @@
 
 import httpx
 
-from .base import ImageResult, Provider, ProviderError, retryable_status
+from .base import ImageResult, Provider, ProviderError, retry_after_seconds, retryable_status
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -39,6 +39,7 @@ class StabilityProvider(Provider):
                     status=response.status_code,
                     # Stability's moderation answers 403 {"name": "content_moderation", ...}
                     safety=response.status_code == 403 and "content_moderation" in response.text,
+                    retry_after=retry_after_seconds(response.headers),
                 )
             if response.headers.get("finish-reason", "SUCCESS") == "CONTENT_FILTERED":
                 raise ProviderError(self.name, "the prompt was filtered", retryable=False, safety=True)

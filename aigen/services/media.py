@@ -10,7 +10,7 @@ from .. import events, prompts
 from ..admission import generation_cost
 from ..hooks import GenerationTarget
 from ..models import AIUsageLog, GenerationJob
-from ..providers.base import ProviderError, VideoRequest, output_usage
+from ..providers.base import Provider, ProviderError, VideoRequest, output_usage
 from ..registry import chain_first, model_entry, provider_chain
 from .jobs import (
     JobCanceledError,
@@ -66,26 +66,52 @@ def video_job_queue(
     """Video costs the entry's credits per beat (per image, at least one)."""
     from ..tasks import video_generate
 
-    entry_key = f"video:{quality}"
-    first = chain_first(entry_key)
-    job, remaining = generation_job_create(
+    first = chain_first(f"video:{quality}")
+    job, remaining = video_job_create(
         organization=organization,
         user=user,
-        kind=GenerationJob.Kind.VIDEO,
         quality=quality,
+        prompt=prompt,
+        image_files=image_files,
+        captions=captions,
+        target=target,
+        provider=first,
         credits=generation_cost(kind="video", quality=quality, beats=video_beats(image_files, captions)),
-        job_input={"prompt": prompt, "image_files": image_files, "captions": captions},
-        template_version=prompts.VIDEO_TEMPLATE_VERSION,
-        provider=first.name,
-        model=first.config.model,
-        project_ref=target.project_id if target else "",
-        beat_ref=(target.beat_id or "") if target else "",
     )
     # The local animatic is ffmpeg's CPU work: the `encode` queue, on a pool sized to the cores.
     # Anything else (Veo) waits on a provider: the `video` queue's I/O pool.
     queue = "encode" if first.name == "local" else "video"
     generation_job_enqueue(job, video_generate, queue=queue)
     return job, remaining
+
+
+def video_job_create(
+    *,
+    organization: Organization,
+    user: User,
+    quality: str,
+    prompt: str,
+    image_files: list[str],
+    captions: list[str],
+    target: GenerationTarget | None,
+    provider: Provider,
+    credits: int,
+) -> tuple[GenerationJob, int]:
+    """A video job's row and its charge of `credits`: the whole video (video_job_queue) or its
+    first clip (aigen.clips, which charges the other clips itself)."""
+    return generation_job_create(
+        organization=organization,
+        user=user,
+        kind=GenerationJob.Kind.VIDEO,
+        quality=quality,
+        credits=credits,
+        job_input={"prompt": prompt, "image_files": image_files, "captions": captions},
+        template_version=prompts.VIDEO_TEMPLATE_VERSION,
+        provider=provider.name,
+        model=provider.config.model,
+        project_ref=target.project_id if target else "",
+        beat_ref=(target.beat_id or "") if target else "",
+    )
 
 
 def generation_job_execute(*, job_id: uuid.UUID) -> GenerationJob | None:

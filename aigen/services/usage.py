@@ -28,10 +28,16 @@ class ProviderCall:
     cost_usd: Decimal = Decimal(0)
     outcome: str = AIUsageLog.Outcome.SUCCEEDED
     duration_ms: int = 0
+    probe: bool = False  # the half-open breaker's probe: its outcome closes or re-opens it
 
 
 def call_start(provider: Provider) -> ProviderCall:
-    return ProviderCall(provider=provider.name, model=provider.config.model, started=time.monotonic())
+    """A call begins. The first call after the chain took the probe lease is the probe."""
+    call = ProviderCall(
+        provider=provider.name, model=provider.config.model, started=time.monotonic(), probe=provider.breaker_probe
+    )
+    provider.breaker_probe = False
+    return call
 
 
 def call_end(call: ProviderCall, *, error: Exception | None = None) -> ProviderCall:
@@ -49,22 +55,27 @@ def call_end(call: ProviderCall, *, error: Exception | None = None) -> ProviderC
         images=call.images,
         video_seconds=call.video_seconds,
     )
-    breaker_record(provider=call.provider, model=call.model, error=error)
+    breaker_record(provider=call.provider, model=call.model, error=error, probe=call.probe)
     return call
 
 
+def call_skipped(provider: str, model: str) -> ProviderCall:
+    """A provider left out because its breaker is open, for the receipt."""
+    return ProviderCall(
+        provider=provider,
+        model=model,
+        started=time.monotonic(),
+        status=AIUsageLog.Status.SKIPPED,
+        outcome=AIUsageLog.Outcome.SKIPPED,
+    )
+
+
 def calls_skipped(chain: ProviderChain) -> list[ProviderCall]:
-    """The chain's providers left out because their breaker is open, for the receipt."""
-    return [
-        ProviderCall(
-            provider=provider,
-            model=model,
-            started=time.monotonic(),
-            status=AIUsageLog.Status.SKIPPED,
-            outcome=AIUsageLog.Outcome.SKIPPED,
-        )
-        for provider, model in chain.skipped
-    ]
+    """The chain's providers left out because their breaker is open, for the receipt; a
+    half-open one whose probe another request holds joins the list when the loop reaches it."""
+    calls = [call_skipped(provider, model) for provider, model in chain.skipped]
+    chain.on_skip = lambda provider, model: calls.append(call_skipped(provider, model))
+    return calls
 
 
 def usage_rows(*, job: GenerationJob, endpoint: str, calls: list[ProviderCall], credits: int) -> list[AIUsageLog]:

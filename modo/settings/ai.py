@@ -144,6 +144,8 @@ for _provider, _values in env.json("AI_BREAKER_OVERRIDE", default={}).items():
     AI_BREAKER[_provider] = {**AI_BREAKER.get(_provider, AI_BREAKER["default"]), **_values}
 AI_PROVIDER_MAX_RETRIES = env.int("AI_PROVIDER_MAX_RETRIES", default=2)  # per provider call, on 429/5xx/timeout
 AI_PROVIDER_BACKOFF_SECONDS = env.float("AI_PROVIDER_BACKOFF_SECONDS", default=1.0)
+# A 429/503 whose Retry-After is longer than this is not retried: the chain moves on.
+AI_PROVIDER_RETRY_AFTER_MAX_SECONDS = env.float("AI_PROVIDER_RETRY_AFTER_MAX_SECONDS", default=10.0)
 AI_FETCH_MAX_BYTES = env.int("AI_FETCH_MAX_BYTES", default=20 * 1024 * 1024)  # provider image/video URLs
 AI_FETCH_TIMEOUT_SECONDS = env.float("AI_FETCH_TIMEOUT_SECONDS", default=30)
 AI_CACHE_ENABLED = env.bool("AI_CACHE_ENABLED", default=True)

@@ -205,18 +205,10 @@ def test_production_without_any_key_warns_that_tiers_refuse_and_says_nothing_of_
     assert [problem.id for problem in ai_real_provider_check()] == ["aigen.W005"]
 
 
-def test_a_provider_whose_story_stays_invalid_hands_over_to_the_next(owner_api, funded, settings):
-    with StubServer() as gemini, StubServer() as openai:
-        gemini.script = [stream_reply("gemini", '{"title": ""}')]  # not a story, twice
-        openai.script = [stream_reply("openai")]
-        settings.AI_PROVIDER_KEYS = {**{name: "" for name in ALL_KEYS}, "gemini": "g-key", "openai": "o-key"}
-        settings.AI_MODELS = {
-            **settings.AI_MODELS,
-            "text:fast": {**settings.AI_MODELS["text:fast"], "base_url": gemini.url},
-            "text:premium": {**settings.AI_MODELS["text:premium"], "base_url": openai.url + "/v1"},
-        }
+def test_a_provider_whose_story_stays_invalid_hands_over_to_the_next(owner_api, funded, text_stubs):
+    text_stubs["gemini"].script = [stream_reply("gemini", '{"title": ""}')]  # not a story, twice
 
-        response = owner_api.post("/api/ai/generate-story", {"premise": "A kite"}, format="json")
+    response = owner_api.post("/api/ai/generate-story", {"premise": "A kite"}, format="json")
 
     assert response.status_code == 200 and response.json()["placeholder"] is False
     outcomes = list(AIUsageLog.objects.order_by("id").values_list("provider", "outcome"))

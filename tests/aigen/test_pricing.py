@@ -7,21 +7,12 @@ import pytest
 from aigen.models import AIUsageLog
 from aigen.pricing import usage_cost_usd
 
-from .stubs import StubServer, stream_reply
-
 pytestmark = pytest.mark.django_db
 
 
-def test_a_story_usage_row_stores_its_tokens_and_their_price(owner_api, funded, settings):
-    with StubServer() as gemini:
-        gemini.script = [stream_reply("gemini")]  # its last chunk's usageMetadata: 11 prompt, 22 candidate tokens
-        settings.AI_PROVIDER_KEYS = {**settings.AI_PROVIDER_KEYS, "gemini": "g-key"}
-        settings.AI_MODELS = {
-            **settings.AI_MODELS,
-            "text:fast": {**settings.AI_MODELS["text:fast"], "base_url": gemini.url},
-        }
-
-        owner_api.post("/api/ai/generate-story", {"premise": "A kite"}, format="json")
+def test_a_story_usage_row_stores_its_tokens_and_their_price(owner_api, funded, settings, text_stubs):
+    # Gemini's last chunk's usageMetadata: 11 prompt, 22 candidate tokens.
+    owner_api.post("/api/ai/generate-story", {"premise": "A kite"}, format="json")
 
     row = AIUsageLog.objects.get()
     price = settings.AI_PRICES["gemini/gemini-2.5-flash"]

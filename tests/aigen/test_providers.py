@@ -1,6 +1,7 @@
 """Each real adapter, through its real SDK (or httpx), against a stub server on loopback."""
 
 import json
+import time
 
 import pytest
 
@@ -9,6 +10,7 @@ from aigen.registry import provider_build
 from aigen.story import STORY_SCHEMA, story_parse
 
 from .stubs import STORY, Reply, StubServer, png_bytes, stream_reply, success_body
+from .text_stubs import STUBS
 
 # (AI_MODELS entry, provider key, wire format, what it does, base-url suffix)
 ADAPTERS = [
@@ -22,9 +24,18 @@ IDS = [f"{a[2]}" for a in ADAPTERS]
 
 
 @pytest.fixture
-def stub():
-    with StubServer() as server:
+def stub(request, settings):
+    """A text adapter's strict stub (a request the real API refuses fails the test), or a
+    plain one for the images (their strict stubs have their own fault matrix)."""
+    params = request.node.callspec.params
+    if params["what"] != "story":
+        with StubServer() as server:
+            yield server
+        return
+    model = settings.AI_MODELS[params["entry"]]["model"]
+    with STUBS[params["wire"]](key="test-key", model=model) as server:
         yield server
+    assert not server.violations, "requests the real API would refuse:\n" + "\n".join(server.violations)
 
 
 def adapter(settings, stub, entry, provider, suffix, *, timeout=5, retries=2):
@@ -77,6 +88,33 @@ def test_the_adapter_retries_a_429_then_succeeds(settings, stub, entry, provider
 
     check_success(result, what)
     assert len(stub.requests) == 2
+
+
+@pytest.mark.parametrize(("entry", "provider", "wire", "what", "suffix"), ADAPTERS, ids=IDS)
+def test_a_429_is_retried_after_its_retry_after_not_sooner(settings, stub, entry, provider, wire, what, suffix):
+    settings.AI_PROVIDER_BACKOFF_SECONDS = 0.01
+    stub.script = [Reply(status=429, body=b'{"error": {"message": "slow down"}}', headers={"retry-after": "1"})]
+    stub.script.append(answer(wire))
+    instance = adapter(settings, stub, entry, provider, suffix, retries=1)
+    started = time.monotonic()
+
+    check_success(call(instance, what), what)
+
+    assert time.monotonic() - started >= 1 and len(stub.requests) == 2
+
+
+@pytest.mark.parametrize(("entry", "provider", "wire", "what", "suffix"), ADAPTERS, ids=IDS)
+def test_a_429_asking_for_longer_than_the_cap_goes_to_the_next_provider_at_once(
+    settings, stub, entry, provider, wire, what, suffix
+):
+    settings.AI_PROVIDER_RETRY_AFTER_MAX_SECONDS = 10
+    stub.script = [Reply(status=429, body=b'{"error": {"message": "slow down"}}', headers={"retry-after": "3600"})]
+
+    with pytest.raises(ProviderError) as failure:
+        call(adapter(settings, stub, entry, provider, suffix, retries=2), what)
+
+    assert failure.value.retryable and failure.value.retry_after == 3600  # the breaker counts it
+    assert len(stub.requests) == 1  # no retry: this provider asked for an hour
 
 
 @pytest.mark.parametrize(("entry", "provider", "wire", "what", "suffix"), ADAPTERS, ids=IDS)

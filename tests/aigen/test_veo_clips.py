@@ -33,12 +33,17 @@ VIDEO = b"\x00\x00\x00\x18ftypmp42-fake-clip-"
 
 class StrictVeoStub:
     """One operation per predictLongRunning; `failing` operation numbers end with an error.
+    `faults` {beat: fault} for the per-clip fault matrix (the beat read from its caption):
+    "operation_error", "never_done" (polls answer done: false for ever), "submit_429",
+    "submit_500", "malformed" (a poll answers an HTML page).
     Requests the real API would refuse are answered 400 and kept in `violations`."""
 
     def __init__(self, server: StubServer, *, failing: frozenset[int] = frozenset()):
         self.server, self.failing = server, failing
+        self.faults: dict[int, str] = {}
         self.clip: bytes | None = None  # a real MP4 to answer with; else small fake bytes
         self.submits: list[dict] = []
+        self.beats: dict[str, int] = {}  # operation name -> beat
         self.polls: dict[str, int] = {}
         self.violations: list[str] = []
 
@@ -63,20 +68,31 @@ class StrictVeoStub:
                 return self._refuse("predictLongRunning: an image needs bytesBase64Encoded and mimeType")
             if body.get("parameters", {}).get("durationSeconds") not in (4, 6, 8):
                 return self._refuse("predictLongRunning: durationSeconds must be 4, 6 or 8")
+            beat = int(match[1]) if (match := re.search(r"Beat (\d+):", instance["prompt"])) else -1
+            fault = self.faults.get(beat, "")
+            if fault.startswith("submit_"):
+                status = int(fault.removeprefix("submit_"))
+                code = {429: "RESOURCE_EXHAUSTED", 500: "INTERNAL"}[status]
+                error = {"error": {"code": status, "message": "try again later", "status": code}}
+                return Reply(status=status, body=json.dumps(error).encode(), headers={"retry-after": "1"})
             self.submits.append(instance)
             name = (
                 f"projects/p/locations/us-central1/publishers/google/models/{MODEL}/operations/op-{len(self.submits)}"
             )
+            self.beats[name] = beat
             return Reply(body=json.dumps({"name": name}).encode())
         if path.endswith(f"/publishers/google/models/{MODEL}:fetchPredictOperation"):
             name = body.get("operationName", "")
             if "/operations/op-" not in name:
                 return self._refuse("fetchPredictOperation: operationName is required")
             self.polls[name] = self.polls.get(name, 0) + 1
-            if self.polls[name] == 1:
+            fault = self.faults.get(self.beats.get(name, -1), "")
+            if self.polls[name] == 1 or fault == "never_done":
                 return Reply(body=json.dumps({"name": name, "done": False}).encode())
+            if fault == "malformed":
+                return Reply(body=b"<html><body>upstream connect error</body></html>")
             number = int(name.rsplit("-", 1)[1])
-            if number in self.failing:
+            if number in self.failing or fault == "operation_error":
                 error = {"code": 13, "message": "Video generation failed."}
                 return Reply(body=json.dumps({"name": name, "done": True, "error": error}).encode())
             data = self.clip or VIDEO + bytes([number])
@@ -225,3 +241,72 @@ def test_the_delivered_clips_are_joined_in_beat_order_into_the_jobs_video(veo, o
     assert job.status == "partial" and job.output_file not in [clip["file"] for clip in job.result["clips"]]
     joined = default_storage.open(job.output_file, "rb").read()
     assert mp4_seconds(joined) == pytest.approx(2 * mp4_seconds(veo.clip), abs=0.3)
+
+
+# --- The per-clip fault matrix -------------------------------------------------------------
+
+CLIP_FAULTS = {1: "operation_error", 2: "never_done", 3: "submit_429", 4: "malformed"}
+
+
+@pytest.fixture
+def quick_veo(veo, settings):
+    """Veo gives up polling an operation after 0.5 s (its `timeout`)."""
+    settings.AI_MODELS = {
+        **settings.AI_MODELS,
+        "video:premium": {**settings.AI_MODELS["video:premium"], "timeout": 0.5},
+    }
+    return veo
+
+
+@pytest.mark.parametrize("submit_fault", ["submit_429", "submit_500"])
+def test_each_failing_clip_is_refunded_on_its_own_and_the_job_ends_partial(
+    quick_veo, owner, funded, paid, owner_api, submit_fault
+):
+    quick_veo.faults = {**CLIP_FAULTS, 3: submit_fault}
+    job = queue(owner, funded, beats=5)  # beat 0 succeeds, beats 1-4 fail each its own way
+
+    video_generate.apply(args=[str(job.pk)])
+
+    body = owner_api.get(f"/api/ai/jobs/{job.pk}").json()
+    assert body["status"] == "partial" and body["creditsUsed"] == 60
+    assert [clip["beat"] for clip in body["result"]["clips"]] == [0]
+    assert body["result"]["failed_beats"] == [1, 2, 3, 4]
+    assert body["receipt"]["credits"] == {"charged": 300, "refunded": 240, "net": 60}
+    status = submit_fault.removeprefix("submit_")
+    expected = ["succeeded", "invalid_answer", "timeout", {"429": "rate_limited", "500": "server_error"}[status]]
+    assert [a["outcome"] for a in body["receipt"]["attempts"]] == [*expected, "invalid_answer"]
+    refunds = CreditTransaction.objects.filter(type="refund", reference_id=str(job.pk))
+    assert sorted(refund.amount for refund in refunds) == [60, 60, 60, 60]  # one per failed clip
+    assert len({refund.reference_id for refund in refunds}) == 1
+    assert held(funded) == (1000 - 60, 0)
+    call_command("credits_audit")
+
+
+def test_when_every_clip_fails_each_way_the_job_fails_and_nothing_is_charged(quick_veo, owner, funded, paid):
+    quick_veo.faults = {0: "submit_500", **CLIP_FAULTS}
+    job = queue(owner, funded, beats=5)
+
+    video_generate.apply(args=[str(job.pk)])
+
+    job.refresh_from_db()
+    assert job.status == "failed" and job.credits_used == 300 and all(c["status"] == "refunded" for c in job.clips)
+    assert CreditTransaction.objects.filter(type="refund").count() == 5
+    assert held(funded) == (1000, 0)
+    call_command("credits_audit")
+
+
+def test_once_veos_breaker_opens_the_remaining_clips_are_refunded_without_waiting_on_it(
+    quick_veo, owner, funded, paid, settings, owner_api
+):
+    settings.AI_BREAKER = {**settings.AI_BREAKER, "veo": {"failures": 2, "window_seconds": 60, "cooldown_seconds": 60}}
+    quick_veo.faults = {0: "never_done", 1: "submit_500"}  # two outages: the breaker opens
+    job = queue(owner, funded, beats=4)
+
+    video_generate.apply(args=[str(job.pk)])
+
+    body = owner_api.get(f"/api/ai/jobs/{job.pk}").json()
+    assert body["status"] == "failed" and len(quick_veo.submits) == 1  # beats 2 and 3 never sent
+    assert [a["outcome"] for a in body["receipt"]["attempts"]] == ["timeout", "server_error", "skipped", "skipped"]
+    assert body["receipt"]["credits"] == {"charged": 240, "refunded": 240, "net": 0}
+    assert held(funded) == (1000, 0)
+    call_command("credits_audit")
