@@ -1,8 +1,8 @@
 """The async side of the AI API: waiting for a story and streaming a job's events.
 
 Both wait on the job's live log (aigen.events) from async code: under the ASGI server a
-waiting request or an open SSE stream is a coroutine holding a Redis socket, never a thread
-or a worker process. Authentication, validation, counting and charging stay in the DRF views
+waiting request or an open SSE stream is a coroutine (sharing its process's Redis reader),
+never a thread or a worker process. Authentication, validation, counting and charging stay in the DRF views
 (run in a thread for the few milliseconds they take).
 """
 
