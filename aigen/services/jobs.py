@@ -170,6 +170,7 @@ def generation_job_succeed(
     provider: Provider,
     usage: list[AIUsageLog] = (),
     status: str = GenerationJob.Status.SUCCEEDED,
+    announce: bool = True,
 ) -> bool:
     """Mark an open job succeeded (one conditional UPDATE) and tell higher apps.
 
@@ -203,6 +204,10 @@ def generation_job_succeed(
             job.provider, job.model, job.placeholder = provider.name, provider.config.model, values["placeholder"]
             metrics.generation_finished(kind=job.kind, provider=provider.name, status=status, since=job.created_at)
             generation_succeeded.send(sender=GenerationJob, job=job)
+    if updated and announce:
+        # Its live log ends: the studio's progress and any SSE client see it at once. (A story
+        # announces its own `done`, with the story, after its last text.)
+        events.events_append(job.pk, [("done", {"result": result, "status": status})])
     return bool(updated)
 
 

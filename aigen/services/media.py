@@ -6,7 +6,7 @@ from django.core.files.storage import default_storage
 
 from accounts.models import Organization, User
 
-from .. import events, prompts
+from .. import prompts
 from ..admission import generation_cost
 from ..hooks import GenerationTarget
 from ..models import AIUsageLog, GenerationJob
@@ -133,7 +133,6 @@ def generation_job_execute(*, job_id: uuid.UUID) -> GenerationJob | None:
                 usage=usage(),
             )
             calls.clear()  # logged
-            events.events_append(job.pk, [("done", {"result": job.result})])
             return job
         raise last_error or ProviderError("aigen", "no provider available")
     finally:

@@ -275,6 +275,7 @@ def story_result_store(
         output_file=output_file,
         provider=provider,
         usage=usage_rows(job=job, endpoint=ENDPOINT, calls=calls, credits=credits),
+        announce=False,
     )
 
 
