@@ -224,7 +224,17 @@ def generation_job_progress(*, job_id: uuid.UUID, progress: int) -> bool:
     """Record a running job's progress (and show it live); True when the job was canceled."""
     progress = max(0, min(99, progress))
     GenerationJob.objects.filter(pk=job_id, status=GenerationJob.Status.RUNNING).update(progress=progress)
+    database_release()  # the provider goes on: no connection held meanwhile
     return events.events_append(job_id, [("progress", {"progress": progress})])
+
+
+def database_release() -> None:
+    """Give this thread's database connections back (to the pool, or closed) before it waits
+    on a provider: an I/O worker's 100 threads must not hold 100 connections while they wait
+    (with a pool of 10 they timed out; without one they ran PostgreSQL out of connections)."""
+    for each in connections.all(initialized_only=True):
+        if not each.in_atomic_block:
+            each.close()
 
 
 def generation_job_cancel(*, job: GenerationJob) -> None:

@@ -14,6 +14,7 @@ from ..providers.base import ProviderError, VideoRequest, output_usage
 from ..registry import chain_first, model_entry, provider_chain
 from .jobs import (
     JobCanceledError,
+    database_release,
     generation_job_create,
     generation_job_enqueue,
     generation_job_progress,
@@ -101,6 +102,7 @@ def generation_job_execute(*, job_id: uuid.UUID) -> GenerationJob | None:
     def usage() -> list[AIUsageLog]:
         return usage_rows(job=job, endpoint=f"generate-{job.kind}", calls=calls, credits=job.credits_used)
 
+    database_release()
     try:
         for provider in chain:
             call = call_start(provider)
