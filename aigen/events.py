@@ -62,8 +62,8 @@ def event_id_valid(value: str | None) -> str | None:
 
 _sync_client = None
 _hubs: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-# Writers publish `<job id>` (or `<job id> end` with a terminal event) here after each write;
-# each web process's hub listens while anyone in it waits.
+# Writers publish `<job id>` here after each write (`<job id> <outcome as JSON>` with a
+# terminal event); each web process's hub listens while anyone in it waits.
 CHANNEL = "modo:aigen:job-events"
 
 
@@ -184,8 +184,8 @@ class _Hub:
                 if message["type"] == "subscribe":
                     self.subscribed.set_result(True)
                 elif message["type"] == "message":
-                    job_id, _sep, flag = message["data"].partition(" ")
-                    self._wake(_stream_key(job_id), ended=flag == "end")
+                    job_id, _sep, outcome = message["data"].partition(" ")
+                    self._wake(_stream_key(job_id), outcome=json.loads(outcome) if outcome else None)
         except Exception as error:  # noqa: BLE001 - every waiter sees it (the API answers 202, a stream ends)
             for waiter in [w for waiters in self.waiters.values() for w in waiters]:
                 if not waiter.future.done():
@@ -197,14 +197,18 @@ class _Hub:
             await pubsub.aclose()
             await subscriber.aclose()
 
-    def _wake(self, key: str, *, ended: bool) -> None:
+    def _wake(self, key: str, *, outcome: dict | None) -> None:
         waiters = self.waiters.get(key)
         if not waiters:
             return
+        if outcome is not None:
+            event = JobEvent(id="end", event=outcome["e"], data=outcome["d"])
+            for waiter in [w for w in waiters if w.outcome_only and not w.future.done()]:
+                waiter.future.set_result([event])
         streaming = [w for w in waiters if not w.outcome_only]
-        if streaming or ended:
-            after = min((w.after for w in streaming), key=_id_key, default=None) if streaming else None
-            task = asyncio.create_task(self._deliver(key, after, outcome_only=not streaming))
+        if streaming:  # they need the events' ids: one read for all of them
+            after = min((w.after for w in streaming), key=_id_key)
+            task = asyncio.create_task(self._deliver(key, after, outcome_only=False))
             self.reads.add(task)
             task.add_done_callback(self.reads.discard)
 
@@ -237,8 +241,9 @@ def events_append(job_id, events: list[tuple[str, dict]], *, reset: bool = False
         for event, data in events:
             pipe.xadd(key, {"e": event, "d": json.dumps(data, ensure_ascii=False)})
         pipe.expire(key, ttl)
-        ended = any(event in TERMINAL for event, _data in events)
-        pipe.publish(CHANNEL, f"{job_id} end" if ended else str(job_id))
+        # The outcome rides with its notice: a waiting request needs no read to learn it.
+        outcome = next(({"e": event, "d": data} for event, data in events if event in TERMINAL), None)
+        pipe.publish(CHANNEL, f"{job_id} {json.dumps(outcome, ensure_ascii=False)}" if outcome else str(job_id))
         pipe.exists(_cancel_key(job_id))
         return bool(pipe.execute()[-1])
     key = _stream_key(job_id)
