@@ -15,7 +15,7 @@ PORT = int(os.environ.get("BENCH_PORT", "8766"))
 
 
 def login(email: str) -> str:
-    from bench.generate import PASSWORD
+    from bench.benchusers import PASSWORD
 
     status, body, _headers = request(
         "POST", "/api/auth/app/v1/auth/login", None, {"email": email, "password": PASSWORD}

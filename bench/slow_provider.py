@@ -121,7 +121,7 @@ def make_users_verified(count: int) -> list[str]:
     from allauth.account.models import EmailAddress
 
     from accounts.models import User
-    from bench.generate import make_users
+    from bench.benchusers import make_users
 
     emails = make_users(count)
     for user in User.objects.filter(email__in=emails):
