@@ -18,6 +18,7 @@ import asyncio
 import json
 import logging
 import re
+import threading
 import time
 import weakref
 from dataclasses import dataclass
@@ -61,6 +62,7 @@ def event_id_valid(value: str | None) -> str | None:
 # --- Redis ------------------------------------------------------------------------------
 
 _sync_client = None
+_sync_client_lock = threading.Lock()
 _hubs: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 # Writers publish `<job id>` here after each write (`<job id> <outcome as JSON>` with a
 # terminal event); each web process's hub listens while anyone in it waits.
@@ -68,11 +70,16 @@ CHANNEL = "modo:aigen:job-events"
 
 
 def _redis():
+    """One client per process, shared by the worker's threads. Made under a lock: two threads
+    that each made one on first use dropped one of them, and a dropped client closes its pool,
+    cutting the other thread's connection mid-write ("I/O operation on closed file")."""
     global _sync_client
     if _sync_client is None:
-        import redis
+        with _sync_client_lock:
+            if _sync_client is None:
+                import redis
 
-        _sync_client = redis.Redis.from_url(settings.REDIS_URL, decode_responses=True, socket_timeout=5)
+                _sync_client = redis.Redis.from_url(settings.REDIS_URL, decode_responses=True, socket_timeout=5)
     return _sync_client
 
 
