@@ -7,7 +7,7 @@ far), `done` {result, ...} and `failed` {error, refunded}. Each has an id that o
 a reader passes the last id it saw and gets what came after (SSE `Last-Event-ID`).
 
 With Redis (REDIS_URL) the log is a Redis stream per job (XADD), kept AI_JOB_EVENTS_TTL_SECONDS
-after its last write; each write is also published on CHANNEL. Async readers wait through
+after its last write; each write is also published on _channel(). Async readers wait through
 their process's hub (_Hub): one subscription and a few pooled connections for all of them, so
 a waiting request holds neither a thread nor a Redis connection of its own. The embedded
 default has no Redis: the log is a list in the file cache, and async readers poll it every
@@ -64,9 +64,27 @@ def event_id_valid(value: str | None) -> str | None:
 _sync_client = None
 _sync_client_lock = threading.Lock()
 _hubs: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-# Writers publish `<job id>` here after each write (`<job id> <outcome as JSON>` with a
-# terminal event); each web process's hub listens while anyone in it waits.
+# Writers publish `<job id>` on _channel() after each write (`<job id> <outcome as JSON>` with
+# a terminal event); each web process's hub listens while anyone in it waits.
 CHANNEL = "modo:aigen:job-events"
+
+
+def _channel() -> str:
+    """Per Redis database: publishing reaches every database's subscribers, and installations
+    (or test runs) sharing one Redis on different databases must not hear each other."""
+    from urllib.parse import urlparse
+
+    return f"{CHANNEL}:{urlparse(settings.REDIS_URL).path.strip('/') or '0'}"
+
+
+def _outcome_of(notice: str) -> dict | None:
+    """The outcome a notice carries; None for a plain notice or one this code cannot read (a
+    waiter then reads the log itself)."""
+    try:
+        outcome = json.loads(notice) if notice else None
+    except ValueError:
+        return None
+    return outcome if isinstance(outcome, dict) and {"e", "d"} <= outcome.keys() else None
 
 
 def _redis():
@@ -120,7 +138,7 @@ class _Waiter:
 
 class _Hub:
     """Every waiting request and SSE stream of one web process shares two things: one
-    subscription to CHANNEL, and a small bounded pool (AI_EVENTS_REDIS_CONNECTIONS) for the
+    subscription to _channel(), and a small bounded pool (AI_EVENTS_REDIS_CONNECTIONS) for the
     reads. A few hundred waits thus need a few connections, not a few hundred. When a job's
     writer publishes, the hub reads what is new for that job once (XRANGE; XREVRANGE of the
     last event when only outcomes are awaited) and hands it to each of its waiters."""
@@ -181,7 +199,7 @@ class _Hub:
         )
         pubsub = subscriber.pubsub()
         try:
-            await pubsub.subscribe(CHANNEL)
+            await pubsub.subscribe(_channel())
             while True:
                 message = await pubsub.get_message(timeout=BLOCK_SECONDS)
                 if message is None:
@@ -189,10 +207,11 @@ class _Hub:
                         return
                     continue
                 if message["type"] == "subscribe":
-                    self.subscribed.set_result(True)
+                    if not self.subscribed.done():  # (again after redis-py reconnects)
+                        self.subscribed.set_result(True)
                 elif message["type"] == "message":
-                    job_id, _sep, outcome = message["data"].partition(" ")
-                    self._wake(_stream_key(job_id), outcome=json.loads(outcome) if outcome else None)
+                    job_id, _sep, notice = message["data"].partition(" ")
+                    self._wake(_stream_key(job_id), outcome=_outcome_of(notice))
         except Exception as error:  # noqa: BLE001 - every waiter sees it (the API answers 202, a stream ends)
             for waiter in [w for waiters in self.waiters.values() for w in waiters]:
                 if not waiter.future.done():
@@ -250,7 +269,7 @@ def events_append(job_id, events: list[tuple[str, dict]], *, reset: bool = False
         pipe.expire(key, ttl)
         # The outcome rides with its notice: a waiting request needs no read to learn it.
         outcome = next(({"e": event, "d": data} for event, data in events if event in TERMINAL), None)
-        pipe.publish(CHANNEL, f"{job_id} {json.dumps(outcome, ensure_ascii=False)}" if outcome else str(job_id))
+        pipe.publish(_channel(), f"{job_id} {json.dumps(outcome, ensure_ascii=False)}" if outcome else str(job_id))
         pipe.exists(_cancel_key(job_id))
         return bool(pipe.execute()[-1])
     key = _stream_key(job_id)
