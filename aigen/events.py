@@ -6,15 +6,19 @@ complete), `progress` {progress}, `reset` {} (a new attempt starts over: forget 
 far), `done` {result, ...} and `failed` {error, refunded}. Each has an id that orders it;
 a reader passes the last id it saw and gets what came after (SSE `Last-Event-ID`).
 
-With Redis (REDIS_URL) the log is a Redis stream per job (XADD; readers XREAD BLOCK from
-async code, so a waiting request holds a socket, not a thread), kept AI_JOB_EVENTS_TTL_SECONDS
-after its last write. The embedded default has no Redis: the log is a list in the file cache,
-and async readers poll it every AI_JOB_EVENTS_POLL_SECONDS.
+With Redis (REDIS_URL) the log is a Redis stream per job (XADD), kept AI_JOB_EVENTS_TTL_SECONDS
+after its last write; each write is also published on _channel(). Async readers wait through
+their process's hub (_Hub): one subscription and a few pooled connections for all of them, so
+a waiting request holds neither a thread nor a Redis connection of its own. The embedded
+default has no Redis: the log is a list in the file cache, and async readers poll it every
+AI_JOB_EVENTS_POLL_SECONDS.
 """
 
 import asyncio
 import json
+import logging
 import re
+import threading
 import time
 import weakref
 from dataclasses import dataclass
@@ -23,6 +27,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import cache
 
+logger = logging.getLogger(__name__)
 TERMINAL = ("done", "failed")
 # One blocking read waits at most this long (the callers loop): well inside the socket's timeout.
 BLOCK_SECONDS = 5.0
@@ -57,30 +62,190 @@ def event_id_valid(value: str | None) -> str | None:
 # --- Redis ------------------------------------------------------------------------------
 
 _sync_client = None
-_async_clients: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_sync_client_lock = threading.Lock()
+_hubs: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+# Writers publish `<job id>` on _channel() after each write (`<job id> <outcome as JSON>` with
+# a terminal event); each web process's hub listens while anyone in it waits.
+CHANNEL = "modo:aigen:job-events"
+
+
+def _channel() -> str:
+    """Per Redis database: publishing reaches every database's subscribers, and installations
+    (or test runs) sharing one Redis on different databases must not hear each other."""
+    from urllib.parse import urlparse
+
+    return f"{CHANNEL}:{urlparse(settings.REDIS_URL).path.strip('/') or '0'}"
+
+
+def _outcome_of(notice: str) -> dict | None:
+    """The outcome a notice carries; None for a plain notice or one this code cannot read (a
+    waiter then reads the log itself)."""
+    try:
+        outcome = json.loads(notice) if notice else None
+    except ValueError:
+        return None
+    return outcome if isinstance(outcome, dict) and {"e", "d"} <= outcome.keys() else None
 
 
 def _redis():
+    """One client per process, shared by the worker's threads. Made under a lock: two threads
+    that each made one on first use dropped one of them, and a dropped client closes its pool,
+    cutting the other thread's connection mid-write ("I/O operation on closed file")."""
     global _sync_client
     if _sync_client is None:
-        import redis
+        with _sync_client_lock:
+            if _sync_client is None:
+                import redis
 
-        _sync_client = redis.Redis.from_url(settings.REDIS_URL, decode_responses=True, socket_timeout=5)
+                _sync_client = redis.Redis.from_url(settings.REDIS_URL, decode_responses=True, socket_timeout=5)
     return _sync_client
 
 
-def _async_redis():
-    """One client (and connection pool) per event loop: asyncio connections belong to theirs."""
-    import redis.asyncio
-
+def _hub() -> "_Hub":
+    """One hub per event loop (a web worker has one): asyncio connections belong to theirs."""
     loop = asyncio.get_running_loop()
-    client = _async_clients.get(loop)
-    if client is None:
-        client = redis.asyncio.Redis.from_url(
+    hub = _hubs.get(loop)
+    if hub is None:
+        hub = _hubs[loop] = _Hub()
+    return hub
+
+
+def _id_key(event_id: str | None) -> tuple[int, int]:
+    if not event_id:
+        return (0, 0)
+    first, _sep, second = event_id.partition("-")
+    return (int(first), int(second or 0))
+
+
+class _Waiter:
+    __slots__ = ("after", "future", "outcome_only")
+
+    def __init__(self, after: str | None, outcome_only: bool):
+        self.after = after
+        self.outcome_only = outcome_only
+        self.future = asyncio.get_running_loop().create_future()
+
+    def offer(self, events: list["JobEvent"]) -> None:
+        if self.future.done():
+            return
+        after = _id_key(self.after)
+        found = [event for event in events if _id_key(event.id) > after]
+        if self.outcome_only:
+            found = [event for event in found if event.event in TERMINAL]
+        if found:
+            self.future.set_result(found)
+
+
+class _Hub:
+    """Every waiting request and SSE stream of one web process shares two things: one
+    subscription to _channel(), and a small bounded pool (AI_EVENTS_REDIS_CONNECTIONS) for the
+    reads. A few hundred waits thus need a few connections, not a few hundred. When a job's
+    writer publishes, the hub reads what is new for that job once (XRANGE; XREVRANGE of the
+    last event when only outcomes are awaited) and hands it to each of its waiters."""
+
+    def __init__(self):
+        import redis.asyncio
+
+        self.pool = redis.asyncio.BlockingConnectionPool.from_url(
+            settings.REDIS_URL,
+            max_connections=settings.AI_EVENTS_REDIS_CONNECTIONS,
+            timeout=BLOCK_SECONDS,
+            decode_responses=True,
+            socket_timeout=BLOCK_SECONDS + 10,
+            socket_connect_timeout=5,
+        )
+        self.client = redis.asyncio.Redis(connection_pool=self.pool)
+        self.waiters: dict[str, set[_Waiter]] = {}
+        self.listener: asyncio.Task | None = None
+        self.subscribed: asyncio.Future | None = None
+        self.reads: set[asyncio.Task] = set()  # (kept: the loop holds tasks only weakly)
+
+    async def wait(self, job_id, after: str | None, timeout: float, *, outcome_only: bool) -> list["JobEvent"]:
+        key = _stream_key(job_id)
+        waiter = _Waiter(after, outcome_only)
+        self.waiters.setdefault(key, set()).add(waiter)
+        try:
+            if self.listener is None:
+                self.subscribed = asyncio.get_running_loop().create_future()
+                self.listener = asyncio.create_task(self._listen())
+            # Subscribed before the first read: whatever is written after that read is published
+            # to this hub, so nothing falls between the two.
+            await asyncio.wait_for(asyncio.shield(self.subscribed), BLOCK_SECONDS)
+            waiter.offer(await self._read(key, after, outcome_only))
+            if waiter.future.done():
+                return waiter.future.result()
+            try:
+                return await asyncio.wait_for(waiter.future, timeout)
+            except TimeoutError:
+                return []
+        finally:
+            waiters = self.waiters.get(key)
+            if waiters is not None:
+                waiters.discard(waiter)
+                if not waiters:
+                    del self.waiters[key]
+
+    async def _read(self, key: str, after: str | None, outcome_only: bool) -> list["JobEvent"]:
+        if outcome_only:  # the outcome is always the log's last event
+            return _decoded(await self.client.xrevrange(key, count=1))
+        return _decoded(await self.client.xrange(key, min=f"({after}" if after else "-"))
+
+    async def _listen(self) -> None:
+        """Read the channel while anyone waits (a quiet process receives nothing)."""
+        import redis.asyncio
+
+        subscriber = redis.asyncio.Redis.from_url(
             settings.REDIS_URL, decode_responses=True, socket_timeout=BLOCK_SECONDS + 10, socket_connect_timeout=5
         )
-        _async_clients[loop] = client
-    return client
+        pubsub = subscriber.pubsub()
+        try:
+            await pubsub.subscribe(_channel())
+            while True:
+                message = await pubsub.get_message(timeout=BLOCK_SECONDS)
+                if message is None:
+                    if not self.waiters:
+                        return
+                    continue
+                if message["type"] == "subscribe":
+                    if not self.subscribed.done():  # (again after redis-py reconnects)
+                        self.subscribed.set_result(True)
+                elif message["type"] == "message":
+                    job_id, _sep, notice = message["data"].partition(" ")
+                    self._wake(_stream_key(job_id), outcome=_outcome_of(notice))
+        except Exception as error:  # noqa: BLE001 - every waiter sees it (the API answers 202, a stream ends)
+            for waiter in [w for waiters in self.waiters.values() for w in waiters]:
+                if not waiter.future.done():
+                    waiter.future.set_exception(error)
+            if not self.subscribed.done():
+                self.subscribed.set_exception(error)
+        finally:
+            self.listener = None
+            await pubsub.aclose()
+            await subscriber.aclose()
+
+    def _wake(self, key: str, *, outcome: dict | None) -> None:
+        waiters = self.waiters.get(key)
+        if not waiters:
+            return
+        if outcome is not None:
+            event = JobEvent(id="end", event=outcome["e"], data=outcome["d"])
+            for waiter in [w for w in waiters if w.outcome_only and not w.future.done()]:
+                waiter.future.set_result([event])
+        streaming = [w for w in waiters if not w.outcome_only]
+        if streaming:  # they need the events' ids: one read for all of them
+            after = min((w.after for w in streaming), key=_id_key)
+            task = asyncio.create_task(self._deliver(key, after, outcome_only=False))
+            self.reads.add(task)
+            task.add_done_callback(self.reads.discard)
+
+    async def _deliver(self, key: str, after: str | None, *, outcome_only: bool) -> None:
+        try:
+            found = await self._read(key, after, outcome_only)
+        except Exception:  # noqa: BLE001 - the waiters read again when their wait ends
+            logger.warning("reading %s failed", key, exc_info=True)
+            return
+        for waiter in list(self.waiters.get(key, ())):
+            waiter.offer(found)
 
 
 def _decoded(entries) -> list[JobEvent]:
@@ -102,6 +267,9 @@ def events_append(job_id, events: list[tuple[str, dict]], *, reset: bool = False
         for event, data in events:
             pipe.xadd(key, {"e": event, "d": json.dumps(data, ensure_ascii=False)})
         pipe.expire(key, ttl)
+        # The outcome rides with its notice: a waiting request needs no read to learn it.
+        outcome = next(({"e": event, "d": data} for event, data in events if event in TERMINAL), None)
+        pipe.publish(_channel(), f"{job_id} {json.dumps(outcome, ensure_ascii=False)}" if outcome else str(job_id))
         pipe.exists(_cancel_key(job_id))
         return bool(pipe.execute()[-1])
     key = _stream_key(job_id)
@@ -140,9 +308,11 @@ async def events_wait(job_id, after: str | None, timeout: float) -> list[JobEven
     """The events after `after`, waiting up to `timeout` seconds (at most BLOCK_SECONDS) for
     the first; [] if none came."""
     if settings.REDIS_URL:
-        block = max(1, int(min(timeout, BLOCK_SECONDS) * 1000))
-        answer = await _async_redis().xread({_stream_key(job_id): after or "0-0"}, count=500, block=block)
-        return _decoded(answer[0][1]) if answer else []
+        return await _hub().wait(job_id, after, min(timeout, BLOCK_SECONDS), outcome_only=False)
+    return await _cache_wait(job_id, after, timeout)
+
+
+async def _cache_wait(job_id, after: str | None, timeout: float) -> list[JobEvent]:
     deadline = time.monotonic() + timeout
     read = sync_to_async(_cache_events, thread_sensitive=False)
     while True:
@@ -153,11 +323,16 @@ async def events_wait(job_id, after: str | None, timeout: float) -> list[JobEven
 
 
 async def outcome_wait(job_id, timeout: float) -> JobEvent | None:
-    """The job's `done` or `failed` event, waiting up to `timeout` seconds; None if not yet."""
+    """The job's `done` or `failed` event, waiting up to `timeout` seconds; None if not yet.
+    (With Redis it reads only the log's last event, when the writer says the job ended.)"""
     deadline = time.monotonic() + timeout
     after = None
     while (left := deadline - time.monotonic()) > 0:
-        for event in await events_wait(job_id, after, left):
+        if settings.REDIS_URL:
+            found = await _hub().wait(job_id, None, min(left, BLOCK_SECONDS), outcome_only=True)
+        else:
+            found = await _cache_wait(job_id, after, left)
+        for event in found:
             after = event.id
             if event.event in TERMINAL:
                 return event

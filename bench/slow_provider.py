@@ -4,11 +4,12 @@
     BENCH_STORIES=200 BENCH_PROVIDER_SECONDS=3 BENCH_IMAGES=50 BENCH_LONG_SECONDS=120 \
         .venv/bin/python bench/slow_provider.py
 
-Stub providers on loopback: Gemini's streamGenerateContent (SSE, the story in BENCH_CHUNKS
-pieces spread over BENCH_PROVIDER_SECONDS) and Stability (a PNG after BENCH_IMAGE_SECONDS).
-The production web server as the Dockerfile starts it (gunicorn -c gunicorn.conf.py, uvicorn
-workers, production settings; this module's ASGI app adds two bare views to MODO's URLs), the
-production I/O worker (Celery, `text,images,video`, threads pool of BENCH_IO_THREADS),
+Stub providers on loopback (bench/stubs.py): Gemini's streamGenerateContent (SSE, the story
+in BENCH_CHUNKS pieces spread over BENCH_PROVIDER_SECONDS) and Stability (a PNG after
+BENCH_IMAGE_SECONDS). The production web server as the Dockerfile starts it (gunicorn -c
+gunicorn.conf.py, uvicorn workers, production settings; this module's ASGI app adds two bare
+views to MODO's URLs), BENCH_IO_WORKERS (default: one per core) production I/O workers
+(Celery, `text,images,video`, threads pool of BENCH_IO_THREADS),
 PostgreSQL (database `modo_bench_slow`, dropped and made again) and Redis (BENCH_REDIS_URL).
 
 Prints: BENCH_STORIES stories at once vs wall time and efficiency (provider time / wall), with
@@ -16,11 +17,12 @@ Prints: BENCH_STORIES stories at once vs wall time and efficiency (provider time
 awaits the provider's time, with a bare sync view as the side probe; the time from the
 provider's first chunk to the client's first partial (SSE `delta`); BENCH_IMAGES image jobs
 vs wall; a story on a BENCH_LONG_SECONDS provider (202, then delivered, charged once, no web
-worker restarted); web and worker memory; the credits audit.
+worker restarted); web and worker memory and CPU; the credits audit. BENCH_WARMUP=1 (default)
+first runs the storm and the image batch on fresh I/O workers and reports them apart (each
+thread makes its SDK clients once). The clients' side is bench/clients.py.
 """
 
 import asyncio
-import http.client
 import json
 import os
 import statistics
@@ -28,28 +30,29 @@ import subprocess
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.benchdb import recreate_database  # noqa: E402
+from bench.clients import PORT, cpu_seconds, first_partial_ms, login, request, rss_mb, storm, worker_pids  # noqa: E402
+from bench.stubs import CHUNKS, IMAGE_SECONDS, LONG_SECONDS, LONG_TAG, PROVIDER_SECONDS, stubs_start  # noqa: E402
 
 BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/modo_bench_slow")
 BENCH_REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 STORIES = int(os.environ.get("BENCH_STORIES", "200"))
-PROVIDER_SECONDS = float(os.environ.get("BENCH_PROVIDER_SECONDS", "3"))
-CHUNKS = int(os.environ.get("BENCH_CHUNKS", "12"))
 IMAGES = int(os.environ.get("BENCH_IMAGES", "50"))
-IMAGE_SECONDS = float(os.environ.get("BENCH_IMAGE_SECONDS", "5"))
-LONG_SECONDS = float(os.environ.get("BENCH_LONG_SECONDS", "120"))
 PARTIAL_SAMPLES = int(os.environ.get("BENCH_PARTIAL_SAMPLES", "10"))
 WEB_WORKERS = os.environ.get("BENCH_WEB_WORKERS", "2")
 IO_THREADS = os.environ.get("BENCH_IO_THREADS", "100")
-PORT = int(os.environ.get("BENCH_PORT", "8766"))
+# The README's sizing: one I/O worker process (100 threads) per core.
+IO_WORKERS = int(os.environ.get("BENCH_IO_WORKERS", str(os.cpu_count() or 1)))
+WORKER_DATABASE_POOL = os.environ.get("BENCH_WORKER_DATABASE_POOL", "10")
 USERS = int(os.environ.get("BENCH_USERS", "8"))
-LONG_TAG = "[long]"
+# A first storm and image batch, reported apart: a fresh I/O worker's threads each make their
+# SDK clients (~0.1 s of CPU apiece) on first use, which a running worker did long ago.
+WARMUP = os.environ.get("BENCH_WARMUP", "1") == "1"
 
 SERVER_ENV = {
     "DJANGO_SETTINGS_MODULE": "modo.settings.production",
@@ -61,7 +64,7 @@ SERVER_ENV = {
     "DATABASE_POOL_MAX_SIZE": os.environ.get("BENCH_DATABASE_POOL", "20"),
     "AI_CACHE_ENABLED": "false",
     "AI_STORY_WAIT_SECONDS": "25",
-    "LOG_LEVEL": "ERROR",
+    "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
     "MEDIA_ROOT": str(ROOT / "var" / "bench-media"),
     "SERVE_MEDIA": "false",
     "GEMINI_API_KEY": "bench",
@@ -103,79 +106,6 @@ if os.environ.get("BENCH_SERVER") == "1":
     urlpatterns = [path("bench/wait", _bare_wait), path("bench/bare", _bare), path("", include("modo.urls"))]
 
 
-# --- Stub providers ---------------------------------------------------------------------
-
-FIRST_CHUNK_AT: dict[str, float] = {}  # premise tag -> when the stub sent its first piece
-
-
-def _story_text(tag: str) -> str:
-    beats = [
-        {"index": i, "title": f"Beat {i} of {tag}", "description": f"Something happens ({i})."} for i in range(1, 7)
-    ]
-    story = {"title": f"Story {tag}", "logline": "A bench story.", "genre": "fable", "characters": [], "beats": beats}
-    return json.dumps(story)
-
-
-def _png() -> bytes:
-    import io
-
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (64, 36), (30, 90, 160)).save(out, format="PNG")
-    return out.getvalue()
-
-
-class _Stub(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.0"
-
-    def log_message(self, *args):
-        pass
-
-    def do_POST(self):  # noqa: N802
-        body = self.rfile.read(int(self.headers.get("content-length") or 0))
-        if ":streamGenerateContent" in self.path:
-            self._stream_story(body)
-        else:  # Stability's stable-image/generate/core
-            time.sleep(IMAGE_SECONDS)
-            data = _png()
-            self.send_response(200)
-            self.send_header("content-type", "image/png")
-            self.send_header("finish-reason", "SUCCESS")
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-    def _stream_story(self, body: bytes):
-        text = body.decode(errors="replace")
-        tag = text.split("bench-tag:", 1)[-1].split("\\", 1)[0].split('"', 1)[0][:40] if "bench-tag:" in text else "?"
-        seconds = LONG_SECONDS if LONG_TAG in text else PROVIDER_SECONDS
-        story = _story_text(tag)
-        size = -(-len(story) // CHUNKS)
-        self.send_response(200)
-        self.send_header("content-type", "text/event-stream")
-        self.end_headers()
-        for number, start in enumerate(range(0, len(story), size), start=1):
-            time.sleep(seconds / CHUNKS)
-            candidate = {"content": {"role": "model", "parts": [{"text": story[start : start + size]}]}, "index": 0}
-            chunk = {"candidates": [candidate]}
-            if start + size >= len(story):
-                candidate["finishReason"] = "STOP"
-                chunk["usageMetadata"] = {"promptTokenCount": 100, "candidatesTokenCount": 300, "totalTokenCount": 400}
-            if number == 1:
-                FIRST_CHUNK_AT.setdefault(tag, time.time())
-            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
-            self.wfile.flush()
-
-
-def stubs_start() -> str:
-    ThreadingHTTPServer.request_queue_size = 1024
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Stub)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}"
-
-
 # --- The client side --------------------------------------------------------------------
 
 
@@ -191,113 +121,12 @@ def make_users_verified(count: int) -> list[str]:
     from allauth.account.models import EmailAddress
 
     from accounts.models import User
-    from bench.generate import make_users
+    from bench.benchusers import make_users
 
     emails = make_users(count)
     for user in User.objects.filter(email__in=emails):
         EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
     return emails
-
-
-def login(email: str) -> str:
-    from bench.generate import PASSWORD
-
-    status, body, _headers = request(
-        "POST", "/api/auth/app/v1/auth/login", None, {"email": email, "password": PASSWORD}
-    )
-    answer = json.loads(body)
-    if "meta" not in answer:
-        raise RuntimeError(f"login of {email} failed: {status} {answer}")
-    return answer["meta"]["session_token"]
-
-
-def request(method: str, path: str, token: str | None = None, body: dict | None = None, headers=None):
-    conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=LONG_SECONDS + 120)
-    sent = {"Content-Type": "application/json", **(headers or {})}
-    if token:
-        sent["X-Session-Token"] = token
-    try:
-        conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=sent)
-        response = conn.getresponse()
-        return response.status, response.read(), dict(response.getheaders())
-    finally:
-        conn.close()
-
-
-def storm(count: int, call, probe) -> dict:
-    """`count` clients call at once; a probe calls every 20 ms meanwhile. Wall time, answers,
-    and the probe's latencies."""
-    barrier = threading.Barrier(count + 1)
-    answers: list = [None] * count
-    done_at: list[float] = [0.0] * count
-    probe_ms: list[float] = []
-    running = [True]
-
-    def client(index: int) -> None:
-        barrier.wait()
-        answers[index] = call(index)
-        done_at[index] = time.perf_counter()
-
-    def prober() -> None:
-        while running[0]:
-            started = time.perf_counter()
-            probe()
-            probe_ms.append((time.perf_counter() - started) * 1000)
-            time.sleep(0.02)
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    side = threading.Thread(target=prober)
-    barrier.wait()
-    started = time.perf_counter()
-    side.start()
-    for thread in threads:
-        thread.join()
-    running[0] = False
-    side.join()
-    probe_ms.sort()
-    return {
-        "wall": max(done_at) - started,
-        "answers": answers,
-        "p50": probe_ms[len(probe_ms) // 2] if probe_ms else float("nan"),
-        "p95": probe_ms[int(len(probe_ms) * 0.95)] if probe_ms else float("nan"),
-    }
-
-
-def first_partial_ms(token: str, index: int) -> float:
-    """A story queued (Prefer: respond-async), its events read; ms from the provider's first
-    piece to the first `delta` at this client."""
-    tag = f"partial-{index}"
-    status, body, _headers = request(
-        "POST", "/api/ai/generate-story", token, {"premise": f"bench-tag:{tag}"}, {"Prefer": "respond-async"}
-    )
-    job_id = json.loads(body)["job_id"]
-    conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
-    conn.request("GET", f"/api/ai/jobs/{job_id}/events", headers={"X-Session-Token": token})
-    response = conn.getresponse()
-    arrived = None
-    while arrived is None:
-        line = response.fp.readline()
-        if not line:
-            break
-        if line.startswith(b"event: delta"):
-            arrived = time.time()
-    for _rest in iter(response.fp.readline, b""):
-        pass  # read to its end (`done`)
-    conn.close()
-    return (arrived - FIRST_CHUNK_AT[tag]) * 1000 if arrived and tag in FIRST_CHUNK_AT else float("nan")
-
-
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children, MB."""
-    out = subprocess.run(["ps", "-o", "rss=", "--ppid", str(pid), "-p", str(pid)], capture_output=True, text=True)  # noqa: S603, S607
-    return sum(int(value) for value in out.stdout.split()) / 1024
-
-
-def worker_pids(pid: int) -> set[str]:
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)  # noqa: S603, S607
-    return set(out.stdout.split())
 
 
 def main() -> int:
@@ -319,11 +148,33 @@ def main() -> int:
         env={**env, "WEB_BIND": f"127.0.0.1:{PORT}", "WEB_WORKERS": WEB_WORKERS, "WEB_LOG_LEVEL": "warning"},
         cwd=ROOT,
     )
-    worker = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "celery", "-A", "modo", "worker", "-Q", "text,images,video", "--pool", "threads",
-         "--concurrency", IO_THREADS, "--without-gossip", "--without-mingle", "--loglevel", "ERROR"],
-        env=env, cwd=ROOT,
-    )  # fmt: skip
+    workers = [
+        subprocess.Popen(  # noqa: S603
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "modo",
+                "worker",
+                "-Q",
+                "text,images,video",
+                "--pool",
+                "threads",
+                "--concurrency",
+                IO_THREADS,
+                "--hostname",
+                f"io{number}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel",
+                "ERROR",
+            ],
+            env={**env, "DATABASE_POOL_MAX_SIZE": WORKER_DATABASE_POOL},
+            cwd=ROOT,
+        )  # fmt: skip
+        for number in range(IO_WORKERS)
+    ]
     results: dict = {}
     try:
         deadline = time.monotonic() + 120
@@ -347,32 +198,56 @@ def main() -> int:
             )
             long_thread.start()
 
-        def story(index: int):
-            premise = {"premise": f"bench-tag:storm-{index}"}
-            return request("POST", "/api/ai/generate-story", tokens[1 + index % (USERS - 1)], premise)
+        def stories(prefix: str) -> tuple[dict, tuple[float, float]]:
+            def story(index: int):
+                premise = {"premise": f"bench-tag:{prefix}-{index}"}
+                return request("POST", "/api/ai/generate-story", tokens[1 + index % (USERS - 1)], premise)
 
-        results["stories"] = storm(STORIES, story, lambda: request("GET", "/api/me", probe_token))
+            before = (cpu_seconds(server.pid), sum(cpu_seconds(worker.pid) for worker in workers))
+            run = storm(STORIES, story, lambda: request("GET", "/api/me", probe_token))
+            after = (cpu_seconds(server.pid), sum(cpu_seconds(worker.pid) for worker in workers))
+            return run, (after[0] - before[0], after[1] - before[1])
+
+        from aigen.models import GenerationJob
+
+        def images(prefix: str) -> tuple[float, int]:
+            """IMAGES users ask for an image at once; wall time until every job has finished."""
+            ids: list = [None] * IMAGES
+
+            def ask(index: int) -> None:
+                status, body, _headers = request(
+                    "POST", "/api/ai/generate-image", tokens[1 + index % (USERS - 1)], {"prompt": f"{prefix} {index}"}
+                )
+                ids[index] = json.loads(body).get("job_id")
+
+            started = time.perf_counter()
+            askers = [threading.Thread(target=ask, args=(index,)) for index in range(IMAGES)]
+            for asker in askers:
+                asker.start()
+            for asker in askers:
+                asker.join()
+            while GenerationJob.objects.filter(pk__in=ids, finished_at__isnull=True).exists():
+                time.sleep(0.1)
+                if time.perf_counter() - started > 600:
+                    break
+            wall = time.perf_counter() - started
+            return wall, GenerationJob.objects.filter(pk__in=ids, status="succeeded").count()
+
+        if WARMUP:
+            results["load_cold"] = os.getloadavg()
+            results["cold"], results["cold_cpu"] = stories("cold")
+            if IMAGES:
+                results["images_cold"] = images("Cold")
+        results["load"] = os.getloadavg()
+        results["stories"], results["storm_cpu"] = stories("storm")
         results["bare"] = storm(
             STORIES, lambda _i: request("GET", "/bench/wait"), lambda: request("GET", "/bench/bare")
         )
         results["partial"] = [first_partial_ms(partial_token, index) for index in range(PARTIAL_SAMPLES)]
-
-        from aigen.models import GenerationJob
-
-        started = time.perf_counter()
-        image_ids = []
-        for index in range(IMAGES):
-            status, body, _headers = request(
-                "POST", "/api/ai/generate-image", tokens[1 + index % (USERS - 1)], {"prompt": f"Image {index}"}
-            )
-            image_ids.append(json.loads(body).get("job_id"))
-        while GenerationJob.objects.filter(pk__in=image_ids, finished_at__isnull=True).exists():
-            time.sleep(0.2)
-            if time.perf_counter() - started > 600:
-                break
-        results["images_wall"] = time.perf_counter() - started
-        results["images_ok"] = GenerationJob.objects.filter(pk__in=image_ids, status="succeeded").count()
-        results["web_mb"], results["worker_mb"] = rss_mb(server.pid), rss_mb(worker.pid)
+        results["images_load"] = os.getloadavg()
+        results["images_wall"], results["images_ok"] = images("Image") if IMAGES else (0.0, 0)
+        results["web_mb"] = rss_mb(server.pid)
+        results["worker_mb"] = sum(rss_mb(worker.pid) for worker in workers)
         if LONG_SECONDS > 0:
             long_thread.join()
             status, body, _headers = long_answer["answer"]
@@ -383,9 +258,11 @@ def main() -> int:
             results["long"] = (status, long_job.status, web_workers_before == worker_pids(server.pid))
     finally:
         server.terminate()
-        worker.terminate()
+        for worker in workers:
+            worker.terminate()
         server.wait(timeout=60)
-        worker.wait(timeout=120)
+        for worker in workers:
+            worker.wait(timeout=120)
     del cache_keep
     return report(results)
 
@@ -402,15 +279,17 @@ def report(results: dict) -> int:
     partial = [value for value in results["partial"] if value == value]
     print(
         f"\nprovider {PROVIDER_SECONDS:.1f} s in {CHUNKS} pieces; web: gunicorn.conf.py, {WEB_WORKERS} uvicorn "
-        f"workers; I/O worker: {IO_THREADS} threads; Python {sys.version.split()[0]}"
+        f"workers; I/O workers: {IO_WORKERS} x {IO_THREADS} threads; Python {sys.version.split()[0]}"
     )
     print(
         f"{'':>22} | {'clients':>7} {'ok':>5} | {'wall s':>7} {'efficiency':>10} | {'probe p50 ms':>12} {'p95 ms':>8}"
     )
-    for name, run, good, probe in (
-        ("MODO stories", stories, ok, "/api/me"),
-        ("bare async view", bare, bare_ok, "bare"),
-    ):
+    rows = [("MODO stories", stories, ok, "/api/me"), ("bare async view", bare, bare_ok, "bare")]
+    if "cold" in results:
+        cold = results["cold"]
+        cold_ok = sum(1 for status, body, _h in cold["answers"] if status == 200 and json.loads(body).get("success"))
+        rows.insert(0, ("MODO, fresh I/O worker", cold, cold_ok, "/api/me"))
+    for name, run, good, probe in rows:
         print(
             f"{name:>22} | {len(run['answers']):>7} {good:>5} | {run['wall']:>7.2f} "
             f"{PROVIDER_SECONDS / run['wall']:>10.2f} | {run['p50']:>12.1f} {run['p95']:>8.1f}  ({probe})"
@@ -418,6 +297,26 @@ def report(results: dict) -> int:
     statuses = sorted({status for status, _b, _h in stories["answers"]})
     counts = {status: sum(1 for answer in stories["answers"] if answer[0] == status) for status in statuses}
     print(f"MODO story answers by status: {counts}")
+    others: dict = {}
+    for status, body, _h in stories["answers"]:
+        if status != 200:
+            try:
+                code = json.loads(body).get("code") or json.loads(body).get("status")
+            except ValueError:
+                code = body[:60]
+            others[(status, code)] = others.get((status, code), 0) + 1
+    if others:
+        print(f"  not 200: {others}")
+    print("load average before the storm: " + ", ".join(f"{value:.2f}" for value in results["load"]))
+    if "cold_cpu" in results:
+        web_cpu, io_cpu = results["cold_cpu"]
+        print(f"CPU during the fresh worker's storm: web {web_cpu:.1f} s, I/O workers {io_cpu:.1f} s")
+    web_cpu, io_cpu = results["storm_cpu"]
+    cores = os.cpu_count() or 1
+    print(
+        f"CPU during the storm: web {web_cpu:.1f} s, I/O workers {io_cpu:.1f} s "
+        f"(wall x {cores} cores = {cores * stories['wall']:.1f} s)"
+    )
     if partial:
         median = statistics.median(partial)
         print(
@@ -425,6 +324,9 @@ def report(results: dict) -> int:
             f"max {max(partial):.0f} ms ({len(partial)} stories)"
         )
     images = f"{results['images_ok']} done in {results['images_wall']:.1f} s"
+    if "images_cold" in results:
+        images += f" (fresh worker threads: {results['images_cold'][1]} in {results['images_cold'][0]:.1f} s)"
+    images += f"; load average before: {results['images_load'][0]:.2f}"
     print(f"{IMAGES} image jobs on a {IMAGE_SECONDS:.0f} s provider: {images}")
     if "long" in results:
         status, job_status, same_workers = results["long"]
@@ -432,7 +334,7 @@ def report(results: dict) -> int:
             f"a {LONG_SECONDS:.0f} s provider: answered {status}, job {job_status}, "
             f"web workers never restarted: {same_workers}"
         )
-    print(f"memory: web {results['web_mb']:.0f} MB (master + workers), I/O worker {results['worker_mb']:.0f} MB")
+    print(f"memory: web {results['web_mb']:.0f} MB (master + workers), I/O workers {results['worker_mb']:.0f} MB")
     try:
         call_command("credits_audit", stdout=open(os.devnull, "w"))  # noqa: SIM115
         clean = True

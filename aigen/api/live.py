@@ -1,8 +1,8 @@
 """The async side of the AI API: waiting for a story and streaming a job's events.
 
 Both wait on the job's live log (aigen.events) from async code: under the ASGI server a
-waiting request or an open SSE stream is a coroutine holding a Redis socket, never a thread
-or a worker process. Authentication, validation, counting and charging stay in the DRF views
+waiting request or an open SSE stream is a coroutine (sharing its process's Redis reader),
+never a thread or a worker process. Authentication, validation, counting and charging stay in the DRF views
 (run in a thread for the few milliseconds they take).
 """
 
@@ -140,9 +140,9 @@ async def job_events(request, job_id):
         yield "retry: 2000\n\n"
         last = after
         found = await sync_to_async(events.events_read, thread_sensitive=False)(job["id"], last)
-        if job["status"] in ("succeeded", "failed") and not any(e.event in events.TERMINAL for e in found):
+        if job["status"] in ("succeeded", "partial", "failed") and not any(e.event in events.TERMINAL for e in found):
             # The log expired (or never existed): the job's outcome from the database.
-            if job["status"] == "succeeded":
+            if job["status"] != "failed":
                 found.append(events.JobEvent(id="end", event="done", data={"result": job["result"]}))
             else:
                 found.append(events.JobEvent(id="end", event="failed", data={"error": job["error"], "refunded": True}))

@@ -170,6 +170,7 @@ def generation_job_succeed(
     provider: Provider,
     usage: list[AIUsageLog] = (),
     status: str = GenerationJob.Status.SUCCEEDED,
+    announce: bool = True,
 ) -> bool:
     """Mark an open job succeeded (one conditional UPDATE) and tell higher apps.
 
@@ -203,6 +204,10 @@ def generation_job_succeed(
             job.provider, job.model, job.placeholder = provider.name, provider.config.model, values["placeholder"]
             metrics.generation_finished(kind=job.kind, provider=provider.name, status=status, since=job.created_at)
             generation_succeeded.send(sender=GenerationJob, job=job)
+    if updated and announce:
+        # Its live log ends: the studio's progress and any SSE client see it at once. (A story
+        # announces its own `done`, with the story, after its last text.)
+        events.events_append(job.pk, [("done", {"result": result, "status": status})])
     return bool(updated)
 
 
@@ -219,7 +224,17 @@ def generation_job_progress(*, job_id: uuid.UUID, progress: int) -> bool:
     """Record a running job's progress (and show it live); True when the job was canceled."""
     progress = max(0, min(99, progress))
     GenerationJob.objects.filter(pk=job_id, status=GenerationJob.Status.RUNNING).update(progress=progress)
+    database_release()  # the provider goes on: no connection held meanwhile
     return events.events_append(job_id, [("progress", {"progress": progress})])
+
+
+def database_release() -> None:
+    """Give this thread's database connections back (to the pool, or closed) before it waits
+    on a provider: an I/O worker's 100 threads must not hold 100 connections while they wait
+    (with a pool of 10 they timed out; without one they ran PostgreSQL out of connections)."""
+    for each in connections.all(initialized_only=True):
+        if not each.in_atomic_block:
+            each.close()
 
 
 def generation_job_cancel(*, job: GenerationJob) -> None:

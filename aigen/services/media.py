@@ -6,7 +6,7 @@ from django.core.files.storage import default_storage
 
 from accounts.models import Organization, User
 
-from .. import events, prompts
+from .. import prompts
 from ..admission import generation_cost
 from ..hooks import GenerationTarget
 from ..models import AIUsageLog, GenerationJob
@@ -14,6 +14,7 @@ from ..providers.base import Provider, ProviderError, VideoRequest, output_usage
 from ..registry import chain_first, model_entry, provider_chain
 from .jobs import (
     JobCanceledError,
+    database_release,
     generation_job_create,
     generation_job_enqueue,
     generation_job_progress,
@@ -127,6 +128,7 @@ def generation_job_execute(*, job_id: uuid.UUID) -> GenerationJob | None:
     def usage() -> list[AIUsageLog]:
         return usage_rows(job=job, endpoint=f"generate-{job.kind}", calls=calls, credits=job.credits_used)
 
+    database_release()
     try:
         for provider in chain:
             call = call_start(provider)
@@ -159,7 +161,6 @@ def generation_job_execute(*, job_id: uuid.UUID) -> GenerationJob | None:
                 usage=usage(),
             )
             calls.clear()  # logged
-            events.events_append(job.pk, [("done", {"result": job.result})])
             return job
         raise last_error or ProviderError("aigen", "no provider available")
     finally:

@@ -36,6 +36,7 @@ from ..streaming import BeatScanner
 from .jobs import (
     OPEN,
     JobCanceledError,
+    database_release,
     generation_job_create,
     generation_job_enqueue,
     generation_job_fail,
@@ -229,6 +230,7 @@ def story_job_run(*, job_id, spec: dict, redelivered: bool = False) -> bool:
         updated = GenerationJob.objects.filter(pk=job.pk, status__in=OPEN).update(attempts=F("attempts") + 1)
         if not updated:
             return False  # finished (or failed by the sweeper or a cancel) meanwhile
+        database_release()
     live = _LiveStory(job.pk, reset=redelivered)
     chain = provider_chain(f"text:{job.quality}")
     calls: list[ProviderCall] = calls_skipped(chain)
@@ -275,6 +277,7 @@ def story_result_store(
         output_file=output_file,
         provider=provider,
         usage=usage_rows(job=job, endpoint=ENDPOINT, calls=calls, credits=credits),
+        announce=False,
     )
 
 

@@ -167,6 +167,9 @@ AI_STREAM_FLUSH_SECONDS = env.float("AI_STREAM_FLUSH_SECONDS", default=0.1)
 AI_JOB_EVENTS_TTL_SECONDS = env.int("AI_JOB_EVENTS_TTL_SECONDS", default=60 * 60)
 # Without Redis (the embedded default) async readers poll the file cache this often.
 AI_JOB_EVENTS_POLL_SECONDS = env.float("AI_JOB_EVENTS_POLL_SECONDS", default=0.25)
+# Redis connections one web process uses to read jobs' live logs for all its waiting requests
+# and SSE streams (plus one subscriber): aigen.events' hub.
+AI_EVENTS_REDIS_CONNECTIONS = env.int("AI_EVENTS_REDIS_CONNECTIONS", default=10)
 # An SSE stream ends after this long (the browser reconnects with Last-Event-ID), with a comment
 # line every AI_SSE_KEEPALIVE_SECONDS so proxies keep an idle stream open.
 AI_SSE_MAX_SECONDS = env.float("AI_SSE_MAX_SECONDS", default=300)

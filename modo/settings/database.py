@@ -35,6 +35,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL",
         }
     )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A pool per process (psycopg_pool) for the ASGI server: each request runs its synchronous
     # part in a thread of its own, so connections are borrowed per request and given back, at
     # most DATABASE_POOL_MAX_SIZE of them open however many requests or streams wait. 0: off

@@ -209,3 +209,45 @@ def test_an_event_source_asking_for_text_event_stream_is_served(client):
         events = list(sse_events(stream))
 
     assert stream.status_code == 200 and events[-1][1] == "done"
+
+
+def _redis_clients_named(name: str) -> int:
+    import redis
+    from django.conf import settings
+
+    return sum(1 for entry in redis.Redis.from_url(settings.REDIS_URL).client_list() if entry["name"] == name)
+
+
+def test_many_open_streams_share_a_few_redis_connections(owner, organization, password):
+    from django.conf import settings
+
+    # A server of its own whose Redis connections carry a name: only its connections are counted.
+    name = f"streams-{organization.pk.hex[:8]}"
+    server, url = server_start(
+        CELERY_TASK_ALWAYS_EAGER="false", REDIS_URL=f"{settings.REDIS_URL}?client_name={name}", WEB_GRACEFUL_TIMEOUT="1"
+    )
+    client = signed_in(url, email=owner.email, password=password, organization=organization)
+    # A job that is running and writes nothing: every stream on it waits.
+    job = GenerationJob.objects.create(
+        organization=organization, user=owner, kind="story", quality="fast", status="running",
+        deadline_at=timezone.now() + timedelta(minutes=5), input={"premise": "A quiet pond"},
+    )  # fmt: skip
+    path = f"/api/ai/jobs/{job.pk}/events"
+    streams = []
+    try:
+        client.get(f"/api/ai/jobs/{job.pk}")
+        before = _redis_clients_named(name)
+        for _ in range(60):  # one after the other: the requests' synchronous parts never overlap
+            response = client.send(client.build_request("GET", path), stream=True)
+            assert next(response.iter_lines()).startswith("retry:")
+            streams.append(response)
+        time.sleep(0.5)
+        during = _redis_clients_named(name)
+    finally:
+        for response in streams:
+            response.close()
+        client.close()
+        worker_stop(server)
+
+    # One subscriber and at most AI_EVENTS_REDIS_CONNECTIONS (10) readers, not one per stream.
+    assert before > 0 and during - before <= 11, (before, during)

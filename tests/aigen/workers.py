@@ -81,7 +81,10 @@ def worker_stop(process: subprocess.Popen, *, kill: bool = False) -> None:
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            process.kill()
+            # The whole group: a gunicorn master killed alone leaves its workers running (with
+            # their open SSE streams), orphaned.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
 
 

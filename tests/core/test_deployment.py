@@ -40,3 +40,24 @@ def test_behind_pgbouncer_in_transaction_pooling_there_are_no_server_side_cursor
 
 def test_straight_to_postgresql_both_stay_on():
     assert _database_settings() == [False, 1]
+
+
+READ_POOL = (
+    "import django, json; django.setup(); from django.conf import settings; "
+    "db = settings.DATABASES['default']; "
+    "print(json.dumps([db['OPTIONS'].get('pool', {}).get('max_size'), db['CONN_MAX_AGE']]))"
+)
+
+
+def test_the_web_servers_connection_pool_bounds_postgresql_connections():
+    # Without it every waiting request's thread opened a connection of its own: 200 stories at
+    # once ran PostgreSQL out of connections ("too many clients", 500s).
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", READ_POOL],
+        cwd=ROOT,
+        env={**PRODUCTION, "DATABASE_POOL_MAX_SIZE": "20"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [20, 0]

@@ -1,0 +1,56 @@
+"""The live log's writers in a threads-pool worker: many threads writing at once, on first use."""
+
+import sys
+import threading
+import uuid
+
+from aigen import events
+
+
+def test_threads_that_start_writing_at_once_share_one_client_and_lose_no_event():
+    events._sync_client = None  # a fresh worker process
+    count = 48
+    barrier = threading.Barrier(count)
+    clients, errors = [], []
+    jobs = [uuid.uuid4() for _ in range(count)]
+
+    def write(job) -> None:
+        barrier.wait()
+        try:
+            clients.append(events._redis())
+            events.events_append(job, [("delta", {"text": "Once"}), ("progress", {"progress": 10})])
+        except Exception as error:  # noqa: BLE001 - collected for the assertion
+            errors.append(error)
+
+    threads = [threading.Thread(target=write, args=(job,)) for job in jobs]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch as often as a busy 100-thread worker's do
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+
+    assert errors == []
+    assert len({id(client) for client in clients}) == 1
+    assert all([e.event for e in events.events_read(job)] == ["delta", "progress"] for job in jobs)
+
+
+def test_a_notice_this_code_cannot_read_does_not_break_a_waiting_request():
+    import asyncio
+
+    job = uuid.uuid4()
+
+    async def scenario():
+        waiting = asyncio.create_task(events.outcome_wait(job, 10))
+        await asyncio.sleep(0.3)  # the hub has subscribed
+        # An older writer's notice (or anything else) on the channel, then the real outcome.
+        await asyncio.to_thread(events._redis().publish, events._channel(), f"{job} end")
+        await asyncio.to_thread(events.events_append, job, [("done", {"result": {"title": "Kept"}})])
+        return await waiting
+
+    outcome = asyncio.run(scenario())
+
+    assert outcome is not None and outcome.event == "done" and outcome.data["result"] == {"title": "Kept"}
