@@ -22,7 +22,7 @@ from ..gateways.midtrans_card import CARD_CHECK_PREFIX, card_check_charge, card_
 from ..models import CardCheck, Order, Subscription
 from ..recurring_tasks import card_check_void
 from ..selectors import subscription_current_for_update, subscription_current_get
-from .checkout import GatewayUnavailable, billing_manager_require
+from .checkout import GatewayUnavailable, billing_manager_require, gateway_choose
 from .fulfilment import amount_idr_parse
 from .subscriptions import subscription_changed
 
@@ -33,6 +33,7 @@ def card_check_start(*, membership: Membership, token_id: object) -> str:
     """Charge the card check with the browser's one-time token; the 3DS page to send the owner to.
     Auto-renewal stays manual until Midtrans confirms the check (card_check_apply)."""
     billing_manager_require(membership)
+    gateway_choose("midtrans")  # Midtrans keys configured, or nothing is sent anywhere
     if not isinstance(token_id, str) or not card_token_is_one_time(token_id):
         raise ValidationFailed(
             _("This is not a payment token of %(gateway)s.") % {"gateway": "Midtrans"},

@@ -5,8 +5,10 @@ status API) carrying saved_token_id creates the Midtrans subscription with that 
 The stub's Subscriptions API refuses any card token it did not save, as Midtrans does."""
 
 import base64
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -205,3 +207,36 @@ def test_card_check_notifications_we_never_charged_or_signed_by_dev_are_refused(
     assert (unknown.status_code, dev_signed.status_code) == (404, 401)
     assert midtrans.sent("POST", "/v1/subscriptions") == []
     assert current(organization).renewal_mode == "manual"
+
+
+@pytest.mark.django_db
+def test_without_midtrans_keys_a_card_token_for_midtrans_is_a_400(owner_api, organization):
+    paid_plan(organization)  # the dev gateway only: Midtrans is not configured
+
+    answer = owner_api.post(
+        "/api/billing/subscription/auto-renewal", {"gateway": "midtrans", "payment_token": CARD_TOKEN}, format="json"
+    )
+
+    assert (answer.status_code, answer.json()["code"]) == (400, "VALIDATION_ERROR")
+    assert not CardCheck.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)  # two real transactions racing on the check row
+def test_two_deliveries_at_once_create_one_subscription(owner, organization, midtrans):
+    paid_plan(organization)
+    _client, order_id = start_check(owner, organization)
+    body = midtrans.midtrans_3ds_done(order_id, "capture", key=MIDTRANS_KEY)
+
+    def deliver(_):
+        try:
+            return notify(body).json()["verdict"]
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        verdicts = sorted(pool.map(deliver, range(2)))
+
+    assert verdicts == ["ignored", "processed"]
+    assert [r.path for r in midtrans.sent("POST", "/v1/subscriptions")].count("/v1/subscriptions") == 1
+    assert current(organization).renewal_mode == "auto"
+    assert CardCheck.objects.get(order_id=order_id).voided_at is not None
