@@ -9,7 +9,7 @@ from audit.models import StaffAction
 from audit.services import field_changes, staff_action_record
 
 from .gateways import GatewayError
-from .models import CreditPack, Fulfilment, Invoice, Order, Plan, Subscription, WebhookEvent
+from .models import CardCheck, CreditPack, Fulfilment, Invoice, Order, Plan, Subscription, WebhookEvent
 from .services.fulfilment import AmountMismatch
 from .services.orders import order_recheck
 from .services.subscriptions import (
@@ -278,4 +278,19 @@ class InvoiceAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CardCheck)
+class CardCheckAdmin(admin.ModelAdmin):
+    """Midtrans card checks (services.card_check): read-only; one not voided needs a refund."""
+
+    list_display = ("order_id", "organization", "status", "reason", "amount", "voided_at", "created_at")
+    list_filter = ("status",)
+    search_fields = ("order_id",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

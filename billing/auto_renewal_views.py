@@ -3,7 +3,9 @@
 Card data never reaches MODO: the card fields have no `name`, so the browser never posts
 them; the gateway's JavaScript turns them into a token in the browser (Midtrans:
 MidtransNew3ds.getCardToken; the dev gateway: a fake token made offline) and only the token
-id is posted here. The POST accepts exactly csrf, gateway and payment_token; anything else
+id is posted here. Midtrans' one-time token is then used for a card check with 3DS that saves
+the card (services.card_check): the owner goes to the bank's page, and renewal turns automatic
+when Midtrans' notification confirms it. The POST accepts exactly csrf, gateway and payment_token; anything else
 (a card number field, say) is a 400 and changes nothing.
 
 Xendit links the payment method on its own page (its Linking UI): the POST (csrf and gateway
@@ -22,7 +24,7 @@ from core.errors import ApplicationError, ValidationFailed
 
 from .gateways import gateways_enabled
 from .selectors import subscription_current_get
-from .services.auto_renewal import auto_renewal_enable, auto_renewal_link_start
+from .services.auto_renewal import auto_renewal_link_start, auto_renewal_start
 from .services.checkout import billing_manager_require
 
 # Midtrans (card, tokenised by its JS) and dev have a token form; Xendit links on its page.
@@ -67,9 +69,11 @@ def auto_renewal_page(request: HttpRequest) -> HttpResponse:
                 return redirect(
                     auto_renewal_link_start(membership=request.membership, gateway=adapter.code, return_url=return_url)
                 )
-            auto_renewal_enable(
+            check_page = auto_renewal_start(
                 membership=request.membership, gateway=adapter.code, payment_token=request.POST.get("payment_token")
             )
+            if check_page:  # Midtrans: the bank's 3DS page for the card check, then back to /billing/
+                return redirect(check_page)
             messages.success(request, _("Automatic renewal is on: the gateway charges each period."))
             return redirect("billing")
     except ApplicationError as error:
@@ -81,5 +85,6 @@ def auto_renewal_page(request: HttpRequest) -> HttpResponse:
         "midtrans_js": MIDTRANS_JS[bool(settings.MIDTRANS_IS_PRODUCTION)],
         "midtrans_environment": "production" if settings.MIDTRANS_IS_PRODUCTION else "sandbox",
         "midtrans_client_key": settings.MIDTRANS_CLIENT_KEY,
+        "card_check_amount": settings.BILLING_CARD_CHECK_IDR,
     }
     return render(request, "billing/auto_renewal.html", context, status=status)

@@ -305,3 +305,28 @@ class Invoice(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class CardCheck(TimeStampedModel):
+    """The first Midtrans card charge that makes a saved token for auto-renewal: a small
+    verification amount with 3DS and `save_token_id`, voided once the token is saved. No card
+    data and not the saved token either: the token lives only on the Midtrans subscription."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the bank")
+        SAVED = "saved", _("Card saved")
+        FAILED = "failed", _("Failed")
+
+    order_id = models.CharField(max_length=50, unique=True)
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="card_checks")
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="card_checks")
+    amount = models.PositiveIntegerField(help_text="IDR, voided after the check.")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    reason = models.CharField(max_length=60, blank=True, help_text="Midtrans' status when it failed.")
+    voided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.order_id

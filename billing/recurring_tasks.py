@@ -1,13 +1,16 @@
 """Celery tasks that talk to a gateway after a commit: the recurring plan's amount, stopping a
-recurring plan, closing a payment link no longer due. Services enqueue them; they import only
-gateways and models, never the services (no services <-> tasks cycle)."""
+recurring plan, closing a payment link no longer due, voiding a Midtrans card check. Services
+enqueue them; they import only gateways and models, never the services (no services <-> tasks
+cycle)."""
 
 import logging
 
 from celery import shared_task
+from django.utils import timezone
 
 from .gateways import GatewayError, gateway_get, recurring_get
-from .models import Order, Subscription
+from .gateways.midtrans_card import card_check_void as midtrans_card_check_void
+from .models import CardCheck, Order, Subscription
 
 logger = logging.getLogger(__name__)
 
@@ -59,3 +62,19 @@ def payment_link_expire(order_pk: int) -> None:
         adapter.checkout_expire(order=order)
     except GatewayError as exc:
         _retry_or_log(exc, f"Expiring the payment link of {order.order_id}")
+
+
+@shared_task(queue="default", autoretry_for=(GatewayError,), retry_backoff=True, max_retries=8)
+def card_check_void(order_id: str) -> None:
+    """Give back the Midtrans card check's amount once Midtrans has confirmed it (its saved token
+    is on the subscription, or it could not be used). A refusal (already settled, say) is logged
+    for staff to refund from the Midtrans dashboard."""
+    check = CardCheck.objects.filter(order_id=order_id, voided_at=None).first()
+    if check is None:
+        return
+    try:
+        midtrans_card_check_void(order_id)
+    except GatewayError as exc:
+        _retry_or_log(exc, f"Voiding card check {order_id}")
+        return
+    CardCheck.objects.filter(pk=check.pk).update(voided_at=timezone.now())

@@ -14,7 +14,7 @@ from accounts.models import Organization
 from core.errors import NotFound
 from credits.hooks import Tier
 
-from .models import CreditPack, Invoice, Order, Plan, Subscription
+from .models import CardCheck, CreditPack, Invoice, Order, Plan, Subscription
 
 SUBSCRIPTION_CACHE_SECONDS = 5 * 60
 CURRENT_STATUSES = (Subscription.Status.ACTIVE, Subscription.Status.PAST_DUE, Subscription.Status.CANCELED)
@@ -254,3 +254,26 @@ def usage_period_start(*, organization: Organization) -> datetime:
     if subscription is not None and subscription.current_period_start <= timezone.now():
         return subscription.current_period_start
     return timezone.now() - timedelta(days=30)
+
+
+def card_check_latest(*, organization) -> CardCheck | None:
+    """The newest Midtrans card check still worth telling the owner about on /billing/: waiting
+    for the bank, or failed (its `why` says why) while renewal is still manual."""
+    check = CardCheck.objects.filter(organization=organization).first()
+    if check is None or check.status == CardCheck.Status.SAVED:
+        return None
+    if check.status == CardCheck.Status.FAILED:
+        status = check.reason.split("/")
+        if "expire" in status:
+            check.why = _("the bank's check was not finished in time")
+        elif "deny" in status:
+            check.why = _("the bank or Midtrans declined the card")
+        elif "cancel" in status or "failure" in status:
+            check.why = _("the payment was canceled or failed")
+        elif check.reason in ("refused", "subscription_refused", "no_saved_token"):
+            check.why = _("Midtrans would not save this card for automatic payments")
+        elif check.reason == "plan_changed":
+            check.why = _("the plan changed during the check")
+        else:
+            check.why = _("Midtrans did not answer")
+    return check

@@ -22,6 +22,7 @@ from .gateways import gateways_enabled
 from .gateways.dev import dev_notification_body
 from .models import Order
 from .selectors import (
+    card_check_latest,
     order_get_for_organization,
     order_list_for_organization,
     pack_list_for_sale,
@@ -83,6 +84,7 @@ def _billing_page(request: HttpRequest, *, status: int = 200) -> HttpResponse:
         "plan_change_only": _plan_change_only(organization),
         "dev_gateway": "dev" in gateways_enabled(),
         "auto_renewal_gateways": auto_renewal_gateways(),
+        "card_check": card_check_latest(organization=organization),
         "chosen_plan": _plan_for_sale(request.GET.get("plan", "")),
     }
     return render(request, "billing/billing.html", context, status=status)

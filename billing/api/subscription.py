@@ -17,7 +17,7 @@ from ..selectors import (
     order_pending_get_for_organization,
     subscription_current_get,
 )
-from ..services.auto_renewal import auto_renewal_disable, auto_renewal_enable
+from ..services.auto_renewal import auto_renewal_disable, auto_renewal_start
 from ..services.checkout import billing_manager_require
 from ..services.proration import plan_change_preview, plan_downgrade, plan_upgrade
 from ..services.renewal import renewal_order_for_owner
@@ -35,6 +35,7 @@ _SUBSCRIPTION = inline_serializer(
         "next_plan": serializers.CharField(allow_null=True),
     },
 )
+_CARD_CHECK = inline_serializer("BillingCardCheck", {"redirect_url": serializers.CharField()})
 _ORDER = inline_serializer(
     "BillingPaymentLink",
     {
@@ -232,13 +233,15 @@ class AutoRenewalView(OrganizationAPIView):
         summary="Renew automatically through a gateway's recurring payments (owners)",
         parameters=[ORGANIZATION_HEADER],
         request=AutoRenewalRequestSerializer,
-        responses=_SUBSCRIPTION,
+        responses={200: _SUBSCRIPTION, 202: _CARD_CHECK},
     )
     def post(self, request):
         body = _body(request, AutoRenewalRequestSerializer)
-        auto_renewal_enable(
+        check_page = auto_renewal_start(
             membership=self.membership, gateway=body.get("gateway"), payment_token=body.get("payment_token")
         )
+        if check_page:  # Midtrans one-time card token: the card check's 3DS page comes first
+            return Response({"redirect_url": check_page}, status=202)
         return _subscription_answer(self)
 
     @extend_schema(

@@ -83,11 +83,12 @@ def midtrans_subscription_body(*, subscription, plan, payment_token: str, payer_
 
 
 class MidtransRecurring(Recurring):
-    # A card token_id from MidtransNew3ds.getCardToken (6 or 8 first digits, 4 last digits, 36
-    # random characters), a saved_token_id (first digits, random letters, 4 last digits), or
-    # "gopay:<account_id>" of a linked GoPay account.
+    # A saved_token_id from a card charge with save_token_id (services.card_check): the shapes
+    # Midtrans' docs show are first digits + random letters + 4 last digits ("48111111sHfS…1114")
+    # and first 6 digits + a UUID ("4811117d16c884-2cc7-…"); or "gopay:<account_id>" of a
+    # linked GoPay account. A one-time token_id is not one: the Subscriptions API refuses it.
     payment_token_pattern = re.compile(
-        r"\d{6,8}-\d{4}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+        r"\d{6}[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
         r"|\d{6,8}[A-Za-z0-9]{8,60}\d{4}"
         rf"|{re.escape(GOPAY_PREFIX)}[A-Za-z0-9-]{{6,64}}"
     )

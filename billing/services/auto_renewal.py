@@ -13,11 +13,23 @@ from core.errors import NotFound, ValidationFailed
 
 from ..gateways import GatewayError, recurring_get
 from ..gateways.base import RecurringCharge
+from ..gateways.midtrans_card import card_token_is_one_time
 from ..models import Order, Subscription
 from ..selectors import subscription_current_for_update, subscription_current_get
+from .card_check import card_check_start
 from .checkout import GatewayUnavailable, billing_manager_require, gateway_choose
 from .fulfilment import StatusApplied, order_status_apply
 from .subscriptions import renewal_orders_void, subscription_changed
+
+
+def auto_renewal_start(*, membership: Membership, gateway: object, payment_token: object) -> str | None:
+    """Turn auto-renewal on with a payment token: None when it is on at once; the bank's 3DS page
+    when the token is Midtrans' one-time card token_id, which must first be saved by a card
+    check (services.card_check) and turns renewal automatic when Midtrans confirms it."""
+    if gateway == "midtrans" and isinstance(payment_token, str) and card_token_is_one_time(payment_token):
+        return card_check_start(membership=membership, token_id=payment_token)
+    auto_renewal_enable(membership=membership, gateway=gateway, payment_token=payment_token)
+    return None
 
 
 def auto_renewal_enable(*, membership: Membership, gateway: object, payment_token: object) -> Subscription:

@@ -13,8 +13,10 @@ from django.utils.translation import gettext as _
 
 from ..gateways import GatewayError
 from ..gateways.midtrans import MidtransGateway, midtrans_gateway_status, midtrans_signature_valid
+from ..gateways.midtrans_card import CARD_CHECK_PREFIX
 from ..models import Order, WebhookEvent
 from ..services.fulfilment import AmountMismatch, amount_idr_parse, order_status_apply
+from .midtrans_card_check import midtrans_card_check_receive
 from .midtrans_recurring import SUBSCRIPTION_ORDER_PREFIX, midtrans_recurring_receive
 from .receipt import (
     WebhookAnswer,
@@ -82,6 +84,8 @@ def midtrans_notification_receive(*, body: bytes, headers: dict, source: str) ->
         )
     if payload["order_id"].startswith(SUBSCRIPTION_ORDER_PREFIX):  # a charge of a recurring plan
         return midtrans_recurring_receive(payload=payload, signer=signer, body=body, headers=headers, reject=reject)
+    if payload["order_id"].startswith(CARD_CHECK_PREFIX):  # the charge that saves a card for auto-renewal
+        return midtrans_card_check_receive(payload=payload, signer=signer, body=body, headers=headers, reject=reject)
     order = Order.objects.filter(order_id=payload["order_id"][:50]).first()
     if order is None:
         return reject(404, _("Unknown order."), "NOT_FOUND", "unknown order", payload)

@@ -27,6 +27,8 @@ BILLING_ORDER_EXPIRY_HOURS = env.int("BILLING_ORDER_EXPIRY_HOURS", default=24)
 BILLING_RENEWAL_ORDER_DAYS_BEFORE = env.int("BILLING_RENEWAL_ORDER_DAYS_BEFORE", default=7)
 BILLING_RENEWAL_REMINDER_DAYS = env.list("BILLING_RENEWAL_REMINDER_DAYS", cast=int, default=[7, 3, 1])
 BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=3)
+# The Midtrans card check that saves a card for auto-renewal (voided right after): IDR.
+BILLING_CARD_CHECK_IDR = env.int("BILLING_CARD_CHECK_IDR", default=10000)
 # Invoices: prices include PPN at this rate (percent); the seller's details printed on them.
 BILLING_PPN_RATE = Decimal(env("BILLING_PPN_RATE", default="11"))
 BILLING_SELLER_NAME = env("BILLING_SELLER_NAME", default="MODO")

@@ -1,5 +1,5 @@
-"""A local stub of Midtrans (Snap, status, expire, Subscriptions API) and Xendit (invoices,
-recurring plans) on 127.0.0.1.
+"""A local stub of Midtrans (Snap, status, expire, cancel, Core API card charge with
+save_token_id, Subscriptions API) and Xendit (invoices, recurring plans) on 127.0.0.1.
 
 It speaks the wire shapes of /work/shared/PROVIDERS.md (and the SDKs' paths), records every
 request it gets (method, path, headers, JSON body) and answers status look-ups from
@@ -10,7 +10,9 @@ key (`keys`), that gateway's routes answer 401 to any other Basic authorization.
 import base64
 import hashlib
 import json
+import re
 import threading
+import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
@@ -34,8 +36,12 @@ class StubGateway:
     failing: bool = False  # answer 500 to everything
     keys: dict[str, str] = field(default_factory=dict)  # "midtrans" | "xendit" -> the secret key
     xendit_plans: dict[str, dict] = field(default_factory=dict)  # plan id -> the plan as Xendit keeps it
+    midtrans_saved_tokens: set[str] = field(default_factory=set)  # saved_token_ids this stub issued
+    midtrans_card_saving: set[str] = field(default_factory=set)  # charges asked to save the card (3DS on)
 
     def reset(self) -> None:
+        self.midtrans_saved_tokens.clear()
+        self.midtrans_card_saving.clear()
         self.requests.clear()
         self.midtrans_statuses.clear()
         self.xendit_invoices.clear()
@@ -46,6 +52,33 @@ class StubGateway:
     def xendit_plan_linked(self, plan_id: str) -> None:
         """The customer linked a payment method on Xendit's Linking UI: the plan is active."""
         self.xendit_plans[plan_id]["status"] = "ACTIVE"
+
+    def midtrans_saved_token_issue(self) -> str:
+        """A saved_token_id as Midtrans issues it after a card charge with save_token_id (the
+        shape of its docs' sample: first 6 digits and a UUID); the Subscriptions API takes it."""
+        token = f"481111{uuid.uuid4()}"
+        self.midtrans_saved_tokens.add(token)
+        return token
+
+    def midtrans_3ds_done(self, order_id: str, outcome: str, *, key: str) -> bytes:
+        """The customer finished (or failed) 3DS for a card charge made on this stub: Midtrans
+        now knows the outcome and POSTs its signed notification (returned). A captured charge
+        asked to save the card carries saved_token_id and saved_token_id_expired_at."""
+        status = self.midtrans_statuses[order_id]
+        status_code = {"capture": "200", "settlement": "200", "deny": "202", "expire": "407", "failure": "202"}[outcome]
+        status.update(transaction_status=outcome, status_code=status_code)
+        if outcome == "deny":
+            status["fraud_status"] = "deny"
+        elif outcome not in ("capture", "settlement"):
+            status.pop("fraud_status", None)
+        if outcome in ("capture", "settlement") and order_id in self.midtrans_card_saving:
+            token = self.midtrans_saved_token_issue()
+            status.update(saved_token_id=token, saved_token_id_expired_at="2031-12-31 07:00:00")
+        body = dict(status)
+        body["signature_key"] = hashlib.sha512(
+            f"{order_id}{status_code}{status['gross_amount']}{key}".encode()
+        ).hexdigest()
+        return json.dumps(body).encode()
 
     def authorized(self, path: str, authorization: str | None) -> bool:
         gateway = "xendit" if path.startswith(("/v2/invoices", "/invoices", "/recurring", "/customers")) else "midtrans"
@@ -144,6 +177,16 @@ def _handler(stub: StubGateway):
                 return None
             path = urlparse(self.path).path
             parts = path.strip("/").split("/")
+            if path == "/v2/charge":  # Midtrans Core API charge (cards only here)
+                return self._answer(*_midtrans_card_charge(stub, body))
+            if len(parts) == 3 and parts[0] == "v2" and parts[2] == "cancel":  # Midtrans: void a card capture
+                status = stub.midtrans_statuses.get(parts[1])
+                if status is None:
+                    return self._answer(404, {"status_code": "404", "status_message": "Transaction doesn't exist."})
+                if status["transaction_status"] != "capture":
+                    return self._answer(200, {"status_code": "412", "status_message": "Merchant cannot modify."})
+                status.update(transaction_status="cancel", status_code="200")
+                return self._answer(200, status)
             if len(parts) == 3 and parts[0] == "v2" and parts[2] == "expire":  # Midtrans: expire a transaction
                 status = stub.midtrans_statuses.get(parts[1])
                 if status is None:
@@ -181,6 +224,11 @@ def _handler(stub: StubGateway):
                 stub.xendit_invoices[body["external_id"]] = invoice
                 return self._answer(200, invoice)
             if path == "/v1/subscriptions":  # Midtrans Subscriptions API
+                if body.get("payment_type") == "credit_card" and body.get("token") not in stub.midtrans_saved_tokens:
+                    # Only a saved_token_id (from a charge with save_token_id) can be charged again.
+                    return self._answer(
+                        400, {"status_message": "Bad Request", "validation_messages": ["token is not a saved token"]}
+                    )
                 subscription_id = f"midtrans-sub-{len(stub.sent('POST', '/v1/subscriptions'))}"
                 stub.requests[-1].answer_id = subscription_id
                 return self._answer(
@@ -275,6 +323,56 @@ def _handler(stub: StubGateway):
             return self._answer(404, {"error": "no such stub route"})
 
     return Handler
+
+
+ONE_TIME_TOKEN = re.compile(r"\d{6,8}-\d{4}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _midtrans_card_charge(stub: StubGateway, body: object) -> tuple[int, dict]:
+    """`POST /v2/charge` with payment_type credit_card: a one-time token_id from Midtrans' JS,
+    3DS asked for; answers status_code 201 pending with the 3DS redirect_url (HTTP 200, as the
+    Core API does), and remembers whether the card is to be saved."""
+    body = body if isinstance(body, dict) else {}
+    details = body.get("transaction_details") or {}
+    card = body.get("credit_card") or {}
+    errors = []
+    if body.get("payment_type") != "credit_card":
+        errors.append("payment_type must be credit_card")
+    if not isinstance(details.get("order_id"), str) or not details["order_id"]:
+        errors.append("transaction_details.order_id is required")
+    if not isinstance(details.get("gross_amount"), int) or details["gross_amount"] < 1:
+        errors.append("transaction_details.gross_amount must be a positive integer")
+    if not isinstance(card.get("token_id"), str) or not ONE_TIME_TOKEN.fullmatch(card["token_id"]):
+        errors.append("credit_card.token_id is invalid")
+    if errors:
+        return 200, {
+            "status_code": "400",
+            "status_message": "One or more parameters is invalid.",
+            "validation_messages": errors,
+        }
+    order_id = details["order_id"]
+    if order_id in stub.midtrans_statuses:
+        return 200, {"status_code": "406", "status_message": "The request could not be completed: duplicate order ID."}
+    transaction_id = str(uuid.uuid4())
+    status = {
+        "status_code": "201",
+        "status_message": "Success, Credit Card transaction is successful",
+        "transaction_id": transaction_id,
+        "order_id": order_id,
+        "gross_amount": f"{details['gross_amount']}.00",
+        "currency": "IDR",
+        "payment_type": "credit_card",
+        "transaction_time": "2026-12-06 15:00:00",
+        "transaction_status": "pending",
+        "fraud_status": "accept",
+        "masked_card": card["token_id"][:6] + "-" + card["token_id"].split("-")[1],
+    }
+    stub.midtrans_statuses[order_id] = status
+    if card.get("save_token_id") is True and card.get("authentication") is True:
+        stub.midtrans_card_saving.add(order_id)
+    answer = dict(status)
+    answer["redirect_url"] = f"{stub.url}/v2/token/rba/redirect/{transaction_id}"
+    return 200, answer
 
 
 def stub_gateway_start() -> tuple[StubGateway, ThreadingHTTPServer]:

@@ -104,13 +104,15 @@ def test_midtrans_auto_renewal_creates_a_subscription_in_its_wire_format(organiz
     with time_machine.travel(START, tick=False):
         paid_plan(organization)
 
-        answer = auto_renew(owner_api, "midtrans", CARD_TOKEN)
+        saved = midtrans.midtrans_saved_token_issue()  # a saved_token_id from an earlier card charge
+
+        answer = auto_renew(owner_api, "midtrans", saved)
 
     assert answer.status_code == 200 and answer.json()["renewal_mode"] == "auto"
     [sent] = midtrans.sent("POST", "/v1/subscriptions")
     assert sent.headers["authorization"].startswith("Basic ")
     assert (sent.body["amount"], sent.body["currency"], sent.body["payment_type"]) == ("99000", "IDR", "credit_card")
-    assert sent.body["token"] == CARD_TOKEN
+    assert sent.body["token"] == saved
     assert sent.body["schedule"] | {"max_interval": 0} == {
         "interval": 30,
         "interval_unit": "day",
@@ -139,7 +141,7 @@ def test_a_gopay_account_is_charged_as_gopay(organization, owner_api, midtrans):
 def test_a_midtrans_charge_confirmed_by_its_status_api_renews_once(organization, owner_api, midtrans, api_client):
     with time_machine.travel(START, tick=False) as traveller:
         subscription = paid_plan(organization)
-        auto_renew(owner_api, "midtrans", CARD_TOKEN)
+        auto_renew(owner_api, "midtrans", midtrans.midtrans_saved_token_issue())
         traveller.move_to(END)
         body = midtrans.midtrans_subscription_charge("midtrans-sub-1", unique=1, status="settlement", key=MIDTRANS_KEY)
         order_id = json.loads(body)["order_id"]
@@ -303,7 +305,7 @@ def test_a_missing_or_malformed_payment_token_is_refused(organization, owner_api
 @pytest.mark.django_db
 def test_canceling_stops_the_gateways_recurring_plan(organization, owner_api, midtrans):
     paid_plan(organization)
-    auto_renew(owner_api, "midtrans", CARD_TOKEN)
+    auto_renew(owner_api, "midtrans", midtrans.midtrans_saved_token_issue())
 
     answer = owner_api.post("/api/billing/subscription/cancel")
 
@@ -316,7 +318,7 @@ def test_a_downgrade_tells_midtrans_the_next_periods_price(
     organization, owner_api, midtrans, django_capture_on_commit_callbacks
 ):
     paid_plan(organization, "pro")
-    auto_renew(owner_api, "midtrans", CARD_TOKEN)
+    auto_renew(owner_api, "midtrans", midtrans.midtrans_saved_token_issue())
 
     with django_capture_on_commit_callbacks(execute=True):
         owner_api.post("/api/billing/subscription/downgrade", {"plan": "premium"}, format="json")

@@ -15,7 +15,7 @@ from billing import tasks
 from billing.models import Order, Subscription
 from billing.services.fulfilment import order_status_apply
 
-from .conftest import CARD_TOKEN, MIDTRANS_KEY, XENDIT_SECRET_KEY, XENDIT_TOKEN, credits_of, order_make, post_raw
+from .conftest import MIDTRANS_KEY, XENDIT_SECRET_KEY, XENDIT_TOKEN, credits_of, order_make, post_raw
 from .test_auto_renewal import xendit_cycle
 from .test_dev_gateway import signed_in
 
@@ -62,7 +62,7 @@ def midtrans_charge(stub, *, unique: int, amount: int = 99000) -> bytes:
 @pytest.mark.parametrize(
     ("gateway", "token", "stop_path", "key"),
     [
-        ("midtrans", CARD_TOKEN, "/v1/subscriptions/midtrans-sub-1/disable", MIDTRANS_KEY),
+        ("midtrans", "saved", "/v1/subscriptions/midtrans-sub-1/disable", MIDTRANS_KEY),
         ("xendit", "cust-1/pm-1", "/recurring/plans/repl-1/deactivate", XENDIT_SECRET_KEY),
     ],
 )
@@ -71,7 +71,7 @@ def test_expiry_stops_the_recurring_plan_at_the_gateway(
 ):
     with time_machine.travel(START, tick=False) as traveller:
         subscription = paid_plan(organization)
-        auto_renew(owner_api, gateway, token)
+        auto_renew(owner_api, gateway, midtrans.midtrans_saved_token_issue() if token == "saved" else token)
         traveller.move_to(START + PERIOD + timedelta(minutes=1))
         tasks.billing_expire_subscriptions()
         assert midtrans.sent("POST", stop_path) == []  # past due: the gateway keeps retrying the charge
@@ -133,7 +133,7 @@ def test_a_xendit_charge_after_expiry_buys_a_period_from_now_once_and_is_flagged
 def test_a_midtrans_charge_after_cancel_adds_a_period_to_the_canceled_plan(organization, owner_api, midtrans):
     with time_machine.travel(START, tick=False) as traveller:
         subscription = paid_plan(organization)
-        auto_renew(owner_api, "midtrans", CARD_TOKEN)
+        auto_renew(owner_api, "midtrans", midtrans.midtrans_saved_token_issue())
         assert owner_api.post("/api/billing/subscription/cancel").status_code == 200
         traveller.move_to(START + PERIOD - timedelta(hours=1))  # Midtrans charged before it saw the disable
 

@@ -1,0 +1,67 @@
+"""The Midtrans card check (Core API through midtransclient's CoreApi): the one charge that
+turns the browser's one-time card `token_id` into a `saved_token_id` the Subscriptions API
+accepts.
+
+Wire (Midtrans Core API card docs): `POST {api}/v2/charge` {payment_type: "credit_card",
+transaction_details {order_id, gross_amount}, credit_card {token_id, authentication: true,
+save_token_id: true}, customer_details} -> status_code "201", transaction_status "pending" and
+a 3DS `redirect_url`; after 3DS the signed notification and `GET /v2/{order_id}/status` carry
+`saved_token_id` and `saved_token_id_expired_at` once the charge is `capture` (fraud accept) or
+`settlement`. `POST /v2/{order_id}/cancel` voids a card capture before it settles.
+"""
+
+import re
+
+import requests
+from midtransclient.error_midtrans import JSONDecodeError, MidtransAPIError
+
+from .base import GatewayError
+from .midtrans import _error
+from .midtrans_recurring import _core
+
+CARD_CHECK_PREFIX = "MODOCARD-"
+# A one-time token_id from MidtransNew3ds.getCardToken: first 6-8 digits, last 4, a UUID.
+ONE_TIME_TOKEN = re.compile(r"\d{6,8}-\d{4}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def card_token_is_one_time(token: str) -> bool:
+    return ONE_TIME_TOKEN.fullmatch(token) is not None
+
+
+def card_check_charge(*, order_id: str, amount: int, token_id: str, payer_email: str) -> str:
+    """Charge the card with 3DS, asking Midtrans to save it; the 3DS page's URL."""
+    body = {
+        "payment_type": "credit_card",
+        "transaction_details": {"order_id": order_id, "gross_amount": amount},
+        "credit_card": {"token_id": token_id, "authentication": True, "save_token_id": True},
+        "customer_details": {"email": payer_email},
+    }
+    try:
+        answer = _core().charge(body)
+    except (MidtransAPIError, JSONDecodeError, requests.RequestException) as exc:
+        raise _error(exc) from exc
+    if not isinstance(answer, dict) or not answer.get("redirect_url"):
+        # Without 3DS there is no saved token for recurring use: treat it as a refusal.
+        raise GatewayError(f"Midtrans answered the card check without a 3DS page: {answer}", retryable=False)
+    return str(answer["redirect_url"])
+
+
+def card_check_status(order_id: str) -> dict | None:
+    """Midtrans' own word on the check (`GET /v2/{order_id}/status`); None if it has none."""
+    try:
+        answer = _core().transactions.status(order_id)
+    except MidtransAPIError as exc:
+        if exc.http_status_code == 404 or (exc.api_response_dict or {}).get("status_code") == "404":
+            return None
+        raise _error(exc) from exc
+    except (JSONDecodeError, requests.RequestException) as exc:
+        raise _error(exc) from exc
+    return answer if isinstance(answer, dict) else None
+
+
+def card_check_void(order_id: str) -> None:
+    """Give the check's amount back: cancel the capture before it settles."""
+    try:
+        _core().transactions.cancel(order_id)
+    except (MidtransAPIError, JSONDecodeError, requests.RequestException) as exc:
+        raise _error(exc) from exc
