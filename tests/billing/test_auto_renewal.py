@@ -12,6 +12,7 @@ from django.conf import settings as django_settings
 from rest_framework.test import APIClient
 
 from billing.gateways.midtrans import midtrans_signature
+from billing.gateways.midtrans_gopay import gopay_account_create
 from billing.models import Order, Subscription
 from billing.services.fulfilment import order_status_apply
 
@@ -124,17 +125,33 @@ def test_midtrans_auto_renewal_creates_a_subscription_in_its_wire_format(organiz
 
 
 @pytest.mark.django_db
-def test_a_gopay_account_is_charged_as_gopay(organization, owner_api, midtrans):
+def test_a_gopay_account_is_charged_as_gopay_with_its_payment_option_token(organization, owner_api, midtrans):
     paid_plan(organization)
+    account_id, _url = gopay_account_create(phone_number="81234567890", redirect_url="https://modo.test/back")
+    midtrans.midtrans_gopay_link_done(account_id)  # linked in GoPay: Get Pay Account says ENABLED
 
-    auto_renew(owner_api, "midtrans", "gopay:acc-123")
+    answer = auto_renew(owner_api, "midtrans", f"gopay:{account_id}")
 
+    assert answer.status_code == 200 and answer.json()["renewal_mode"] == "auto"
     [sent] = midtrans.sent("POST", "/v1/subscriptions")
     assert (sent.body["payment_type"], sent.body["token"], sent.body["gopay"]) == (
         "gopay",
-        "acc-123",
-        {"account_id": "acc-123"},
+        midtrans.midtrans_gopay_token(account_id),  # GOPAY_WALLET's token, not the account id
+        {"account_id": account_id},
     )
+
+
+@pytest.mark.django_db
+def test_a_gopay_account_not_enabled_is_refused_and_renewal_stays_manual(organization, owner_api, midtrans):
+    subscription = paid_plan(organization)
+    account_id, _url = gopay_account_create(phone_number="81234567890", redirect_url="https://modo.test/back")
+
+    answer = auto_renew(owner_api, "midtrans", f"gopay:{account_id}")  # still PENDING at Midtrans
+
+    assert (answer.status_code, answer.json()["code"]) == (400, "VALIDATION_ERROR")
+    assert midtrans.sent("POST", "/v1/subscriptions") == []
+    subscription.refresh_from_db()
+    assert subscription.renewal_mode == "manual"
 
 
 @pytest.mark.django_db
