@@ -176,7 +176,7 @@ def test_a_member_cannot_link_gopay(member, organization, midtrans):
 
     answer = link_start(signed_in(member, organization))
 
-    assert answer.status_code in (403, 404)
+    assert answer.status_code == 403
     assert midtrans.sent("POST", "/v2/pay/account") == []
 
 
@@ -213,3 +213,15 @@ def test_the_return_and_the_notification_at_once_create_one_subscription(owner, 
     assert len(midtrans.sent("POST", "/v1/subscriptions")) == 1
     assert current(organization).renewal_mode == "auto"
     assert GopayLink.objects.get(account_id=account_id).status == "linked"
+
+
+@pytest.mark.django_db
+def test_midtrans_down_on_linking_is_a_502_and_nothing_is_stored(owner, organization, midtrans):
+    paid_plan(organization)
+    midtrans.failing = True
+
+    answer = link_start(signed_in(owner, organization))
+
+    assert answer.status_code == 502
+    assert "not answering" in answer.content.decode()
+    assert not GopayLink.objects.exists() and current(organization).renewal_mode == "manual"
