@@ -76,6 +76,22 @@ class LinkApplied:
     reason: str = ""
 
 
+def gopay_account_of(payment_token: str) -> str | None:
+    """The account_id in a "gopay:<account_id>" payment token; None for any other token."""
+    return payment_token[len(GOPAY_PREFIX) :] if payment_token.startswith(GOPAY_PREFIX) else None
+
+
+def gopay_link_owned(*, organization_id, account_id: str) -> bool:
+    return GopayLink.objects.filter(organization_id=organization_id, account_id=account_id).exists()
+
+
+def gopay_link_mark_linked(*, account_id: str) -> None:
+    """Auto-renewal went on through the API with this account: its pending linking is done."""
+    GopayLink.objects.filter(account_id=account_id, status=GopayLink.Status.PENDING).update(
+        status=GopayLink.Status.LINKED, updated_at=timezone.now()
+    )
+
+
 def gopay_link_latest_pending(*, organization_id) -> GopayLink | None:
     return GopayLink.objects.filter(organization_id=organization_id, status=GopayLink.Status.PENDING).first()
 
