@@ -9,7 +9,7 @@ from audit.models import StaffAction
 from audit.services import field_changes, staff_action_record
 
 from .gateways import GatewayError
-from .models import CardCheck, CreditPack, Fulfilment, Invoice, Order, Plan, Subscription, WebhookEvent
+from .models import CardCheck, CreditPack, Fulfilment, GopayLink, Invoice, Order, Plan, Subscription, WebhookEvent
 from .services.fulfilment import AmountMismatch
 from .services.orders import order_recheck
 from .services.subscriptions import (
@@ -288,6 +288,21 @@ class CardCheckAdmin(admin.ModelAdmin):
     list_display = ("order_id", "organization", "status", "reason", "amount", "voided_at", "created_at")
     list_filter = ("status",)
     search_fields = ("order_id",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(GopayLink)
+class GopayLinkAdmin(admin.ModelAdmin):
+    """Midtrans GoPay linkings (services.gopay_link): read-only; the account_id is what unlinking needs."""
+
+    list_display = ("account_id", "organization", "status", "reason", "created_at")
+    list_filter = ("status",)
+    search_fields = ("account_id",)
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -10,7 +10,12 @@ when Midtrans' notification confirms it. The POST accepts exactly csrf, gateway 
 
 Xendit links the payment method on its own page (its Linking UI): the POST (csrf and gateway
 only) makes a recurring plan waiting for that link and sends the owner there; Xendit's
-`recurring.plan.activated` webhook turns automatic renewal on."""
+`recurring.plan.activated` webhook turns automatic renewal on.
+
+Midtrans GoPay (services.gopay_link): the POST (csrf, gateway and phone_number) asks Midtrans
+to link the GoPay account and sends the owner to GoPay's activation page; GoPay sends them back
+to this page with `gopay=return`, which asks Midtrans for the account (the browser proves
+nothing) and then shows /billing/."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -26,11 +31,12 @@ from .gateways import gateways_enabled
 from .selectors import subscription_current_get
 from .services.auto_renewal import auto_renewal_link_start, auto_renewal_start
 from .services.checkout import billing_manager_require
+from .services.gopay_link import gopay_link_return, gopay_link_start
 
 # Midtrans (card, tokenised by its JS) and dev have a token form; Xendit links on its page.
 PAGE_GATEWAYS = ("midtrans", "xendit", "dev")
 LINKING_GATEWAYS = ("xendit",)
-POSTED_FIELDS = {"csrfmiddlewaretoken", "gateway", "payment_token"}
+POSTED_FIELDS = {"csrfmiddlewaretoken", "gateway", "payment_token", "phone_number"}
 MIDTRANS_JS = {
     False: "https://api.sandbox.midtrans.com/v2/assets/js/midtrans-new-3ds.min.js",
     True: "https://api.midtrans.com/v2/assets/js/midtrans-new-3ds.min.js",
@@ -52,12 +58,27 @@ def auto_renewal_page(request: HttpRequest) -> HttpResponse:
     status = 200
     try:
         billing_manager_require(request.membership)
+        if request.method == "GET" and adapter.code == "midtrans" and request.GET.get("gopay") == "return":
+            return _gopay_returned(request)
         if request.method == "POST":
             unexpected = sorted(set(request.POST) - POSTED_FIELDS)
             if unexpected:
                 raise ValidationFailed(
                     _("Only the payment token is accepted: card details must never be sent to MODO."),
                     fields={name: [_("Unexpected field.")] for name in unexpected},
+                )
+            if "phone_number" in request.POST:
+                if adapter.code != "midtrans" or "payment_token" in request.POST:
+                    raise ValidationFailed(
+                        _("Link GoPay or give a card, not both."), fields={"phone_number": [_("Unexpected field.")]}
+                    )
+                return_url = f"{settings.SITE_URL.rstrip('/')}/billing/auto-renewal/?gateway=midtrans&gopay=return"
+                return redirect(
+                    gopay_link_start(
+                        membership=request.membership,
+                        phone_number=request.POST.get("phone_number"),
+                        return_url=return_url,
+                    )
                 )
             if adapter.code in LINKING_GATEWAYS:
                 if "payment_token" in request.POST:
@@ -88,3 +109,10 @@ def auto_renewal_page(request: HttpRequest) -> HttpResponse:
         "card_check_amount": settings.BILLING_CARD_CHECK_IDR,
     }
     return render(request, "billing/auto_renewal.html", context, status=status)
+
+
+def _gopay_returned(request: HttpRequest) -> HttpResponse:
+    link = gopay_link_return(membership=request.membership)
+    if link is not None and link.status == link.Status.LINKED:
+        messages.success(request, _("GoPay is linked: automatic renewal is on."))
+    return redirect("billing")  # pending, expired or refused: /billing/ says which

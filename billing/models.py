@@ -316,6 +316,7 @@ class CardCheck(TimeStampedModel):
         PENDING = "pending", _("Waiting for the bank")
         SAVED = "saved", _("Card saved")
         FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Not confirmed in time")
 
     order_id = models.CharField(max_length=50, unique=True)
     organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="card_checks")
@@ -330,3 +331,27 @@ class CardCheck(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.order_id
+
+
+class GopayLink(TimeStampedModel):
+    """A GoPay account being linked for Midtrans auto-renewal (GoPay Tokenization): Midtrans'
+    account_id (kept to unlink later), never the payment option token, which lives only on the
+    Midtrans subscription. Pending until Midtrans' GET of the account says ENABLED."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for GoPay")
+        LINKED = "linked", _("Linked")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Not confirmed in time")
+
+    account_id = models.CharField(max_length=64, unique=True)
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="gopay_links")
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="gopay_links")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    reason = models.CharField(max_length=60, blank=True, help_text="Why it failed (Midtrans' account status).")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.account_id

@@ -14,7 +14,7 @@ from accounts.models import Organization
 from core.errors import NotFound
 from credits.hooks import Tier
 
-from .models import CardCheck, CreditPack, Invoice, Order, Plan, Subscription
+from .models import CardCheck, CreditPack, GopayLink, Invoice, Order, Plan, Subscription
 
 SUBSCRIPTION_CACHE_SECONDS = 5 * 60
 CURRENT_STATUSES = (Subscription.Status.ACTIVE, Subscription.Status.PAST_DUE, Subscription.Status.CANCELED)
@@ -262,7 +262,9 @@ def card_check_latest(*, organization) -> CardCheck | None:
     check = CardCheck.objects.filter(organization=organization).first()
     if check is None or check.status == CardCheck.Status.SAVED:
         return None
-    if check.status == CardCheck.Status.FAILED:
+    if check.status == CardCheck.Status.EXPIRED:
+        check.why = _("Midtrans did not confirm the check in time")
+    elif check.status == CardCheck.Status.FAILED:
         status = check.reason.split("/")
         if "expire" in status:
             check.why = _("the bank's check was not finished in time")
@@ -277,3 +279,20 @@ def card_check_latest(*, organization) -> CardCheck | None:
         else:
             check.why = _("Midtrans did not answer")
     return check
+
+
+def gopay_link_latest(*, organization) -> GopayLink | None:
+    """The newest GoPay linking still worth telling the owner about on /billing/: waiting for
+    GoPay, or not linked (its `why` says why)."""
+    link = GopayLink.objects.filter(organization=organization).first()
+    if link is None or link.status == GopayLink.Status.LINKED:
+        return None
+    if link.status == GopayLink.Status.EXPIRED:
+        link.why = _("the linking was not finished in GoPay in time")
+    elif link.reason == "DISABLED":
+        link.why = _("the GoPay account was unlinked")
+    elif link.reason == "plan_changed":
+        link.why = _("the plan changed during the linking")
+    elif link.status == GopayLink.Status.FAILED:
+        link.why = _("Midtrans would not use this GoPay account for automatic payments")
+    return link

@@ -7,6 +7,8 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 
+from .services.card_check import card_checks_expire
+from .services.gopay_link import gopay_links_expire
 from .services.orders import order_expire_stale, order_reconcile_pending
 from .services.renewal import subscription_dunning_send, subscription_reminders_send
 from .services.subscriptions import subscription_lapse_due
@@ -53,3 +55,10 @@ def billing_expire_stale_orders() -> int:
 def billing_purge_rejected_webhooks() -> int:
     """Rejected webhook deliveries are anyone's: kept WEBHOOK_REJECTED_RETENTION_DAYS, then deleted."""
     return rejected_webhook_events_purge()
+
+
+@shared_task(queue="default")
+def billing_expire_auto_renewal_setups() -> int:
+    """Card checks and GoPay linkings still pending after BILLING_AUTO_RENEWAL_SETUP_EXPIRY_MINUTES."""
+    older_than = timedelta(minutes=settings.BILLING_AUTO_RENEWAL_SETUP_EXPIRY_MINUTES)
+    return card_checks_expire(older_than=older_than) + gopay_links_expire(older_than=older_than)

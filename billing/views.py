@@ -23,6 +23,7 @@ from .gateways.dev import dev_notification_body
 from .models import Order
 from .selectors import (
     card_check_latest,
+    gopay_link_latest,
     order_get_for_organization,
     order_list_for_organization,
     pack_list_for_sale,
@@ -85,6 +86,7 @@ def _billing_page(request: HttpRequest, *, status: int = 200) -> HttpResponse:
         "dev_gateway": "dev" in gateways_enabled(),
         "auto_renewal_gateways": auto_renewal_gateways(),
         "card_check": card_check_latest(organization=organization),
+        "gopay_link": gopay_link_latest(organization=organization),
         "chosen_plan": _plan_for_sale(request.GET.get("plan", "")),
     }
     return render(request, "billing/billing.html", context, status=status)

@@ -77,6 +77,19 @@ class _TimeoutSession(requests.Session):
         return super().request(method, url, **kwargs)
 
 
+def _core() -> midtransclient.CoreApi:
+    core = midtransclient.CoreApi(
+        is_production=settings.MIDTRANS_IS_PRODUCTION,
+        server_key=settings.MIDTRANS_SERVER_KEY,
+        client_key=settings.MIDTRANS_CLIENT_KEY,
+    )
+    if settings.MIDTRANS_API_BASE_URL:  # tests point this at a local stub gateway
+        config = core.api_config
+        config.CORE_SANDBOX_BASE_URL = config.CORE_PRODUCTION_BASE_URL = settings.MIDTRANS_API_BASE_URL
+    core.http_client.http_client = _TimeoutSession()
+    return core
+
+
 def _snap() -> midtransclient.Snap:
     snap = midtransclient.Snap(
         is_production=settings.MIDTRANS_IS_PRODUCTION,

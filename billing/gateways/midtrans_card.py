@@ -16,8 +16,7 @@ import requests
 from midtransclient.error_midtrans import JSONDecodeError, MidtransAPIError
 
 from .base import GatewayError
-from .midtrans import _error
-from .midtrans_recurring import _core
+from .midtrans import _core, _error
 
 CARD_CHECK_PREFIX = "MODOCARD-"
 # A one-time token_id from MidtransNew3ds.getCardToken: first 6-8 digits, last 4, a UUID.

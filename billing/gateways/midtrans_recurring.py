@@ -18,29 +18,16 @@ digits: no name is the start of another), and the order_id is searched for it.
 import re
 from zoneinfo import ZoneInfo
 
-import midtransclient
 import requests
 from django.conf import settings
 from midtransclient.error_midtrans import JSONDecodeError, MidtransAPIError
 
 from .base import GatewayError, Recurring
-from .midtrans import _error, _TimeoutSession
+from .midtrans import _core, _error
+from .midtrans_gopay import gopay_account_get
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 GOPAY_PREFIX = "gopay:"  # payment_token "gopay:<account_id>" charges a linked GoPay account
-
-
-def _core() -> midtransclient.CoreApi:
-    core = midtransclient.CoreApi(
-        is_production=settings.MIDTRANS_IS_PRODUCTION,
-        server_key=settings.MIDTRANS_SERVER_KEY,
-        client_key=settings.MIDTRANS_CLIENT_KEY,
-    )
-    if settings.MIDTRANS_API_BASE_URL:  # tests point this at a local stub gateway
-        config = core.api_config
-        config.CORE_SANDBOX_BASE_URL = config.CORE_PRODUCTION_BASE_URL = settings.MIDTRANS_API_BASE_URL
-    core.http_client.http_client = _TimeoutSession()
-    return core
 
 
 SUBSCRIPTION_NAME_PREFIX = "MODOSUB"
@@ -58,7 +45,11 @@ def midtrans_subscription_id_from_order_id(order_id: str) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def midtrans_subscription_body(*, subscription, plan, payment_token: str, payer_email: str) -> dict:
+def midtrans_subscription_body(
+    *, subscription, plan, payment_token: str, payer_email: str, gopay_token: str = ""
+) -> dict:
+    """The create body. A GoPay subscription's `token` is the linked account's GOPAY_WALLET
+    payment option token (from Get Pay Account), with the account in `gopay.account_id`."""
     start = subscription.current_period_end.astimezone(JAKARTA)
     body = {
         "name": midtrans_subscription_name(subscription),
@@ -78,7 +69,7 @@ def midtrans_subscription_body(*, subscription, plan, payment_token: str, payer_
     }
     if payment_token.startswith(GOPAY_PREFIX):
         account_id = payment_token[len(GOPAY_PREFIX) :]
-        body.update(payment_type="gopay", token=account_id, gopay={"account_id": account_id})
+        body.update(payment_type="gopay", token=gopay_token, gopay={"account_id": account_id})
     return body
 
 
@@ -94,8 +85,18 @@ class MidtransRecurring(Recurring):
     )
 
     def start(self, *, subscription, plan, payment_token: str, payer_email: str) -> str:
+        gopay_token = ""
+        if payment_token.startswith(GOPAY_PREFIX):  # the token is Midtrans', asked for, never posted
+            account = gopay_account_get(payment_token[len(GOPAY_PREFIX) :])
+            if account.status != "ENABLED" or not account.wallet_token:
+                raise GatewayError(f"Midtrans: the GoPay account is {account.status or 'unknown'}.", retryable=False)
+            gopay_token = account.wallet_token
         body = midtrans_subscription_body(
-            subscription=subscription, plan=plan, payment_token=payment_token, payer_email=payer_email
+            subscription=subscription,
+            plan=plan,
+            payment_token=payment_token,
+            payer_email=payer_email,
+            gopay_token=gopay_token,
         )
         try:
             answer = _core().create_subscription(body)

@@ -19,6 +19,7 @@ from ..selectors import subscription_current_for_update, subscription_current_ge
 from .card_check import card_check_start
 from .checkout import GatewayUnavailable, billing_manager_require, gateway_choose
 from .fulfilment import StatusApplied, order_status_apply
+from .gopay_link import gopay_account_of, gopay_link_mark_linked, gopay_link_owned
 from .subscriptions import renewal_orders_void, subscription_changed
 
 
@@ -52,6 +53,14 @@ def auto_renewal_enable(*, membership: Membership, gateway: object, payment_toke
             _("This is not a payment token of %(gateway)s.") % {"gateway": adapter.label},
             fields={"payment_token": [_("Not a payment method the gateway accepts.")]},
         )
+    gopay_account = gopay_account_of(payment_token) if adapter.code == "midtrans" else None
+    if gopay_account is not None and not gopay_link_owned(
+        organization_id=membership.organization_id, account_id=gopay_account
+    ):  # only a GoPay account this organization linked (the page's "Link GoPay")
+        raise ValidationFailed(
+            _("This GoPay account was not linked by this organization."),
+            fields={"payment_token": [_("Not a payment method the gateway accepts.")]},
+        )
     subscription = subscription_current_get(organization=membership.organization)
     if subscription is None or not subscription.plan.is_paid or subscription.status != Subscription.Status.ACTIVE:
         raise NotFound(_("There is no active paid plan to renew automatically."), code="NO_SUBSCRIPTION")
@@ -79,6 +88,8 @@ def auto_renewal_enable(*, membership: Membership, gateway: object, payment_toke
         subscription.save(
             update_fields=["renewal_mode", "auto_renewal_gateway", "auto_renewal_reference", "updated_at"]
         )
+        if gopay_account is not None:
+            gopay_link_mark_linked(account_id=gopay_account)
         subscription_changed(subscription.organization_id)
     return subscription
 

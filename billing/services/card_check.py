@@ -9,9 +9,11 @@ exactly as it is; the check's money goes back at once."""
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership
@@ -81,6 +83,10 @@ def card_check_apply(
         check = CardCheck.objects.select_for_update().select_related("subscription").filter(order_id=order_id).first()
         if check is None:
             return CheckApplied("ignored", "unknown card check")
+        if check.status == CardCheck.Status.EXPIRED and status == Order.Status.PAID and check.voided_at is None:
+            # Confirmed after MODO gave up on it: renewal stays manual, the money goes back.
+            transaction.on_commit(lambda: card_check_void.delay(order_id))
+            return CheckApplied("ignored", "already expired; voided")
         if check.status != CardCheck.Status.PENDING:
             return CheckApplied("ignored", f"already {check.status}")
         if status in (Order.Status.FAILED, Order.Status.EXPIRED, Order.Status.REFUNDED):
@@ -133,3 +139,12 @@ def _fail(check: CardCheck, reason: str) -> None:
     check.status = CardCheck.Status.FAILED
     check.reason = reason[:60]
     check.save(update_fields=["status", "reason", "updated_at"])
+
+
+def card_checks_expire(*, older_than: timedelta) -> int:
+    """Pending card checks whose notification never came (the owner left the 3DS page, say):
+    expired, so /billing/ stops saying "pending"; a confirmation arriving later is voided
+    (card_check_apply). The number expired."""
+    return CardCheck.objects.filter(status=CardCheck.Status.PENDING, created_at__lt=timezone.now() - older_than).update(
+        status=CardCheck.Status.EXPIRED, reason="no_confirmation", updated_at=timezone.now()
+    )

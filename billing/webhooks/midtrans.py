@@ -17,6 +17,7 @@ from ..gateways.midtrans_card import CARD_CHECK_PREFIX
 from ..models import Order, WebhookEvent
 from ..services.fulfilment import AmountMismatch, amount_idr_parse, order_status_apply
 from .midtrans_card_check import midtrans_card_check_receive
+from .midtrans_gopay import midtrans_gopay_link_receive
 from .midtrans_recurring import SUBSCRIPTION_ORDER_PREFIX, midtrans_recurring_receive
 from .receipt import (
     WebhookAnswer,
@@ -63,6 +64,8 @@ def midtrans_notification_receive(*, body: bytes, headers: dict, source: str) ->
         return reject(400, _("The body is not valid JSON."), "VALIDATION_ERROR", "not JSON")
     if not isinstance(payload, dict):
         return reject(400, _("The body must be a JSON object."), "VALIDATION_ERROR", "not a JSON object", payload)
+    if "account_id" in payload and "order_id" not in payload:  # a GoPay account linking notification
+        return midtrans_gopay_link_receive(payload=payload, body=body, headers=headers, reject=reject)
     # Unprintable text (NUL, a lone surrogate) is malformed: PostgreSQL could not even look it up.
     missing = [
         name

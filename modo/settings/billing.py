@@ -29,6 +29,9 @@ BILLING_RENEWAL_REMINDER_DAYS = env.list("BILLING_RENEWAL_REMINDER_DAYS", cast=i
 BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=3)
 # The Midtrans card check that saves a card for auto-renewal (voided right after): IDR.
 BILLING_CARD_CHECK_IDR = env.int("BILLING_CARD_CHECK_IDR", default=10000)
+# A card check or GoPay linking for auto-renewal still unconfirmed after this many minutes is
+# expired by beat (billing_expire_auto_renewal_setups): /billing/ stops saying "pending".
+BILLING_AUTO_RENEWAL_SETUP_EXPIRY_MINUTES = env.int("BILLING_AUTO_RENEWAL_SETUP_EXPIRY_MINUTES", default=60)
 # Invoices: prices include PPN at this rate (percent); the seller's details printed on them.
 BILLING_PPN_RATE = Decimal(env("BILLING_PPN_RATE", default="11"))
 BILLING_SELLER_NAME = env("BILLING_SELLER_NAME", default="MODO")
@@ -50,6 +53,10 @@ CELERY_BEAT_SCHEDULE["billing-send-renewal-reminders"] = {
 CELERY_BEAT_SCHEDULE["billing-dunning-reminders"] = {
     "task": "billing.tasks.billing_send_dunning_reminders",
     "schedule": 60 * 60,
+}
+CELERY_BEAT_SCHEDULE["billing-expire-auto-renewal-setups"] = {
+    "task": "billing.tasks.billing_expire_auto_renewal_setups",
+    "schedule": 60 * 10,
 }
 CELERY_BEAT_SCHEDULE["billing-expire-stale-orders"] = {
     "task": "billing.tasks.billing_expire_stale_orders",

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
+from .stub_midtrans_gopay import pay_account_create, pay_account_link_done, pay_account_wallet_token
+
 
 @dataclass
 class Recorded:
@@ -38,10 +40,12 @@ class StubGateway:
     xendit_plans: dict[str, dict] = field(default_factory=dict)  # plan id -> the plan as Xendit keeps it
     midtrans_saved_tokens: set[str] = field(default_factory=set)  # saved_token_ids this stub issued
     midtrans_card_saving: set[str] = field(default_factory=set)  # charges asked to save the card (3DS on)
+    midtrans_gopay_accounts: dict[str, dict] = field(default_factory=dict)  # account_id -> Get Pay Account answer
 
     def reset(self) -> None:
         self.midtrans_saved_tokens.clear()
         self.midtrans_card_saving.clear()
+        self.midtrans_gopay_accounts.clear()
         self.requests.clear()
         self.midtrans_statuses.clear()
         self.xendit_invoices.clear()
@@ -79,6 +83,14 @@ class StubGateway:
             f"{order_id}{status_code}{status['gross_amount']}{key}".encode()
         ).hexdigest()
         return json.dumps(body).encode()
+
+    def midtrans_gopay_link_done(self, account_id: str, status: str = "ENABLED") -> bytes:
+        """The customer finished (ENABLED) or abandoned (EXPIRED) GoPay linking, or unlinked
+        (DISABLED); the linking notification Midtrans POSTs (stub_midtrans_gopay)."""
+        return pay_account_link_done(self, account_id, status)
+
+    def midtrans_gopay_token(self, account_id: str) -> str:
+        return pay_account_wallet_token(self, account_id)
 
     def authorized(self, path: str, authorization: str | None) -> bool:
         gateway = "xendit" if path.startswith(("/v2/invoices", "/invoices", "/recurring", "/customers")) else "midtrans"
@@ -223,7 +235,19 @@ def _handler(stub: StubGateway):
                 }
                 stub.xendit_invoices[body["external_id"]] = invoice
                 return self._answer(200, invoice)
+            if path == "/v2/pay/account":  # Midtrans GoPay Tokenization: create pay account
+                return self._answer(*pay_account_create(stub, body))
             if path == "/v1/subscriptions":  # Midtrans Subscriptions API
+                gopay = body.get("gopay") if isinstance(body.get("gopay"), dict) else {}
+                if body.get("payment_type") == "gopay" and (
+                    stub.midtrans_gopay_accounts.get(gopay.get("account_id"), {}).get("account_status") != "ENABLED"
+                    or body.get("token") != pay_account_wallet_token(stub, gopay["account_id"])
+                ):
+                    # Midtrans checks the GoPay account is enabled; the token is its payment option's.
+                    return self._answer(
+                        400,
+                        {"status_message": "Bad Request", "validation_messages": ["gopay account or token invalid"]},
+                    )
                 if body.get("payment_type") == "credit_card" and body.get("token") not in stub.midtrans_saved_tokens:
                     # Only a saved_token_id (from a charge with save_token_id) can be charged again.
                     return self._answer(
@@ -311,6 +335,11 @@ def _handler(stub: StubGateway):
                 if status is None:
                     return self._answer(404, {"status_code": "404", "status_message": "Transaction doesn't exist."})
                 return self._answer(200, status)
+            if len(parts) == 4 and parts[:3] == ["v2", "pay", "account"]:  # Midtrans: Get Pay Account
+                account = stub.midtrans_gopay_accounts.get(parts[3])
+                if account is None:
+                    return self._answer(404, {"status_code": "404", "status_message": "Account not found."})
+                return self._answer(200, account)
             if len(parts) == 3 and parts[:2] == ["recurring", "plans"]:  # Xendit: get a plan
                 plan = stub.xendit_plans.get(parts[2])
                 if plan is None:

@@ -11,11 +11,14 @@ import time_machine
 from django.conf import settings as django_settings
 from rest_framework.test import APIClient
 
+from accounts.models import Membership
 from billing.gateways.midtrans import midtrans_signature
-from billing.models import Order, Subscription
+from billing.models import GopayLink, Order, Subscription
 from billing.services.fulfilment import order_status_apply
 
+from ..factories import MembershipFactory, UserFactory
 from .conftest import CARD_TOKEN, MIDTRANS_KEY, XENDIT_TOKEN, credits_of, order_make, post_raw
+from .test_dev_gateway import signed_in
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
 END = START + timedelta(days=30)
@@ -123,18 +126,64 @@ def test_midtrans_auto_renewal_creates_a_subscription_in_its_wire_format(organiz
     assert (subscription.auto_renewal_gateway, subscription.auto_renewal_reference) == ("midtrans", "midtrans-sub-1")
 
 
+def gopay_linked_on_the_page(owner, organization, stub, *, enabled=True) -> str:
+    """The owner's "Link GoPay" on the page; the account_id Midtrans gave (ENABLED if asked)."""
+    answer = signed_in(owner, organization).post(
+        "/billing/auto-renewal/", {"gateway": "midtrans", "phone_number": "081234567890"}
+    )
+    assert answer.status_code == 302
+    account_id = stub.sent("POST", "/v2/pay/account")[-1].answer_id
+    if enabled:
+        stub.midtrans_gopay_link_done(account_id)  # linked in GoPay: Get Pay Account says ENABLED
+    return account_id
+
+
 @pytest.mark.django_db
-def test_a_gopay_account_is_charged_as_gopay(organization, owner_api, midtrans):
+def test_a_gopay_account_is_charged_as_gopay_with_its_payment_option_token(owner, organization, owner_api, midtrans):
     paid_plan(organization)
+    account_id = gopay_linked_on_the_page(owner, organization, midtrans)
 
-    auto_renew(owner_api, "midtrans", "gopay:acc-123")
+    answer = auto_renew(owner_api, "midtrans", f"gopay:{account_id}")
 
+    assert answer.status_code == 200 and answer.json()["renewal_mode"] == "auto"
     [sent] = midtrans.sent("POST", "/v1/subscriptions")
     assert (sent.body["payment_type"], sent.body["token"], sent.body["gopay"]) == (
         "gopay",
-        "acc-123",
-        {"account_id": "acc-123"},
+        midtrans.midtrans_gopay_token(account_id),  # GOPAY_WALLET's token, not the account id
+        {"account_id": account_id},
     )
+    assert GopayLink.objects.get(account_id=account_id).status == "linked"
+
+
+@pytest.mark.django_db
+def test_a_gopay_account_not_enabled_is_refused_and_renewal_stays_manual(owner, organization, owner_api, midtrans):
+    subscription = paid_plan(organization)
+    account_id = gopay_linked_on_the_page(owner, organization, midtrans, enabled=False)
+
+    answer = auto_renew(owner_api, "midtrans", f"gopay:{account_id}")  # still PENDING at Midtrans
+
+    assert (answer.status_code, answer.json()["code"]) == (400, "VALIDATION_ERROR")
+    assert midtrans.sent("POST", "/v1/subscriptions") == []
+    subscription.refresh_from_db()
+    assert subscription.renewal_mode == "manual"
+
+
+@pytest.mark.django_db
+def test_a_gopay_account_another_organization_linked_is_refused(owner, organization, other_organization, midtrans):
+    paid_plan(organization)
+    paid_plan(other_organization)
+    account_id = gopay_linked_on_the_page(owner, organization, midtrans)
+    stranger = UserFactory(email="stranger@example.com")
+    MembershipFactory(user=stranger, organization=other_organization, role=Membership.Role.OWNER)
+    api = APIClient()
+    api.force_authenticate(stranger)
+    api.credentials(HTTP_X_ORGANIZATION=str(other_organization.id))
+
+    answer = auto_renew(api, "midtrans", f"gopay:{account_id}")
+
+    assert (answer.status_code, answer.json()["code"]) == (400, "VALIDATION_ERROR")
+    assert midtrans.sent("POST", "/v1/subscriptions") == []
+    assert Subscription.objects.get(organization=other_organization, status="active").renewal_mode == "manual"
 
 
 @pytest.mark.django_db

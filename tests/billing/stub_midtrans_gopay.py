@@ -1,0 +1,94 @@
+"""The stub's Midtrans GoPay Tokenization (see stub_gateway): Create Pay Account, Get Pay
+Account's answers, and the customer finishing the linking in GoPay. Wire shapes of Midtrans'
+"Create Pay Account" and "Get Pay Account" references."""
+
+import base64
+import json
+import re
+import uuid
+
+
+def pay_account_link_done(stub, account_id: str, status: str = "ENABLED") -> bytes:
+    """The customer finished (ENABLED) or abandoned (EXPIRED) linking in GoPay, or unlinked
+    (DISABLED): Midtrans' Get Pay Account now says so, with the payment options and their
+    tokens once ENABLED. Returns the linking notification Midtrans POSTs (unsigned: MODO
+    asks Get Pay Account, never the body)."""
+    account = stub.midtrans_gopay_accounts[account_id]
+    account.update(account_status=status, status_code={"ENABLED": "200"}.get(status, "204"))
+    account.pop("metadata", None)
+    if status == "ENABLED":
+        account["metadata"] = {
+            "payment_options": [
+                {
+                    "name": "GOPAY_WALLET",
+                    "active": True,
+                    "balance": {"value": "1000000.00", "currency": "IDR"},
+                    "metadata": {},
+                    "token": base64.b64encode(f'{{"type": "GOPAY_WALLET", "id": "{account_id}"}}'.encode()).decode(),
+                },
+                {
+                    "name": "PAY_LATER",
+                    "active": True,
+                    "balance": {"value": "350000.00", "currency": "IDR"},
+                    "metadata": {},
+                    "token": base64.b64encode(f'{{"type": "PAY_LATER", "id": "{account_id}"}}'.encode()).decode(),
+                },
+            ]
+        }
+    return json.dumps(
+        {"account_id": account_id, "account_status": status, "payment_type": "gopay", "status_code": "200"}
+    ).encode()
+
+
+def pay_account_wallet_token(stub, account_id: str) -> str:
+    """The GOPAY_WALLET payment option token of an ENABLED account ("" otherwise)."""
+    options = stub.midtrans_gopay_accounts.get(account_id, {}).get("metadata", {}).get("payment_options", [])
+    return next((o["token"] for o in options if o["name"] == "GOPAY_WALLET"), "")
+
+
+def pay_account_create(stub, body: object) -> tuple[int, dict]:
+    """`POST /v2/pay/account`: payment_type gopay, gopay_partner {phone_number without country
+    code or leading 0 (9-12 digits), country_code "62", redirect_url}; answers status_code 201,
+    account_status PENDING and the activation actions."""
+    body = body if isinstance(body, dict) else {}
+    partner = body.get("gopay_partner") if isinstance(body.get("gopay_partner"), dict) else {}
+    errors = []
+    if body.get("payment_type") != "gopay":
+        errors.append("payment_type must be gopay")
+    phone = partner.get("phone_number")
+    if not isinstance(phone, str) or not re.fullmatch(r"[1-9]\d{8,11}", phone):
+        errors.append("gopay_partner.phone_number is invalid")
+    if partner.get("country_code") != "62":
+        errors.append("gopay_partner.country_code is invalid")
+    if not isinstance(partner.get("redirect_url"), str) or not partner["redirect_url"].startswith("http"):
+        errors.append("gopay_partner.redirect_url is invalid")
+    if errors:
+        return 400, {"status_code": "400", "status_message": "Bad Request", "validation_messages": errors}
+    account_id = str(uuid.uuid4())
+    stub.midtrans_gopay_accounts[account_id] = {
+        "status_code": "201",
+        "payment_type": "gopay",
+        "account_id": account_id,
+        "account_status": "PENDING",
+        "phone_number": phone,
+        "redirect_url": partner["redirect_url"],
+    }
+    stub.requests[-1].answer_id = account_id
+    return 200, {
+        "status_code": "201",
+        "payment_type": "gopay",
+        "account_id": account_id,
+        "account_status": "PENDING",
+        "actions": [
+            {
+                "name": "activation-link-url",
+                "method": "GET",
+                "url": f"{stub.url}/v2/gopay/redirect/gpar_{account_id}/link",
+            },
+            {
+                "name": "activation-link-app",
+                "method": "GET",
+                "url": f"{stub.url}/v2/gopay/redirect/gpad_{account_id}/link",
+            },
+        ],
+    }
