@@ -1,4 +1,4 @@
-// The studio's image and video jobs, live: each running job's progress bar follows its
+// The studio's image and video jobs (and a beat's rewrite), live: each running job's progress bar follows its
 // Server-Sent Events (/api/ai/jobs/{id}/events); when a job ends, the jobs panel is fetched
 // again (htmx, the `job-ended` trigger), and the page reloads once none is running, so the
 // new image or video appears. Without EventSource, or when a stream keeps failing, the panel

@@ -53,11 +53,11 @@ def test_a_new_member_turns_a_premise_into_a_published_video_in_the_gallery(page
 
     expect(flash(page)).to_contain_text("Image queued")
     expect(page.locator("#jobs progress")).to_be_visible()
-    expect(page.locator("#jobs")).to_have_attribute("hx-trigger", "every 1s")
+    expect(page.locator("#jobs li.job[data-events-url]")).to_have_count(1)  # followed live (SSE)
     shots("image-in-progress")
     worker.resume()
 
-    # htmx polls the progress and reloads the page when the job is done.
+    # The job's events end it; the page reloads with the image.
     image = beat_card(page, 1).locator(".beat-media img")
     expect(image).to_be_visible(timeout=60_000)
     assert image_loaded(page, image) == {"width": 96, "height": 54}
