@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import cache
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 logger = logging.getLogger(__name__)
 TERMINAL = ("done", "failed")
@@ -182,10 +183,13 @@ class _Hub:
             # to this hub, so nothing falls between the two.
             await asyncio.wait_for(asyncio.shield(self.subscribed), BLOCK_SECONDS)
             if not outcome_only:  # a stream needs every write's notice: the live channel too
-                if self.live is None:
-                    self.live = asyncio.get_running_loop().create_future()
+                live = self.live
+                if live is None:
+                    if self.pubsub is None:  # the listener failed meanwhile (its waiters saw why)
+                        raise RedisConnectionError("the job events' subscriber stopped")
+                    live = self.live = asyncio.get_running_loop().create_future()
                     await self.pubsub.subscribe(_live_channel())  # (the listener reads the confirmation)
-                await asyncio.wait_for(asyncio.shield(self.live), BLOCK_SECONDS)
+                await asyncio.wait_for(asyncio.shield(live), BLOCK_SECONDS)
             waiter.offer(await self._read(key, after, outcome_only))
             if waiter.future.done():
                 return waiter.future.result()
