@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import cache
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 logger = logging.getLogger(__name__)
 TERMINAL = ("done", "failed")
@@ -64,8 +65,9 @@ def event_id_valid(value: str | None) -> str | None:
 _sync_client = None
 _sync_client_lock = threading.Lock()
 _hubs: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-# Writers publish `<job id>` on _channel() after each write (`<job id> <outcome as JSON>` with
-# a terminal event); each web process's hub listens while anyone in it waits.
+# Writers publish `<job id> <outcome as JSON>` on _channel() with a job's terminal event, and
+# `<job id>` on _live_channel() after each other write; each web process's hub listens to the
+# first while anyone in it waits, to the second only while someone streams (SSE).
 CHANNEL = "modo:aigen:job-events"
 
 
@@ -75,6 +77,13 @@ def _channel() -> str:
     from urllib.parse import urlparse
 
     return f"{CHANNEL}:{urlparse(settings.REDIS_URL).path.strip('/') or '0'}"
+
+
+def _live_channel() -> str:
+    """The notices of writes that end nothing (text, beats, progress). Apart from the outcomes:
+    a storm of waiting story requests would otherwise have every web process read and drop
+    each story's dozen notices (~0.1 ms of CPU each, per process) to learn one outcome."""
+    return f"{_channel()}:live"
 
 
 def _outcome_of(notice: str) -> dict | None:
@@ -158,6 +167,8 @@ class _Hub:
         self.waiters: dict[str, set[_Waiter]] = {}
         self.listener: asyncio.Task | None = None
         self.subscribed: asyncio.Future | None = None
+        self.pubsub = None  # the listener's, while it runs
+        self.live: asyncio.Future | None = None  # subscribed to _live_channel() too
         self.reads: set[asyncio.Task] = set()  # (kept: the loop holds tasks only weakly)
 
     async def wait(self, job_id, after: str | None, timeout: float, *, outcome_only: bool) -> list["JobEvent"]:
@@ -171,6 +182,14 @@ class _Hub:
             # Subscribed before the first read: whatever is written after that read is published
             # to this hub, so nothing falls between the two.
             await asyncio.wait_for(asyncio.shield(self.subscribed), BLOCK_SECONDS)
+            if not outcome_only:  # a stream needs every write's notice: the live channel too
+                live = self.live
+                if live is None:
+                    if self.pubsub is None:  # the listener failed meanwhile (its waiters saw why)
+                        raise RedisConnectionError("the job events' subscriber stopped")
+                    live = self.live = asyncio.get_running_loop().create_future()
+                    await self.pubsub.subscribe(_live_channel())  # (the listener reads the confirmation)
+                await asyncio.wait_for(asyncio.shield(live), BLOCK_SECONDS)
             waiter.offer(await self._read(key, after, outcome_only))
             if waiter.future.done():
                 return waiter.future.result()
@@ -197,7 +216,8 @@ class _Hub:
         subscriber = redis.asyncio.Redis.from_url(
             settings.REDIS_URL, decode_responses=True, socket_timeout=BLOCK_SECONDS + 10, socket_connect_timeout=5
         )
-        pubsub = subscriber.pubsub()
+        pubsub = self.pubsub = subscriber.pubsub()
+        live = _live_channel()
         try:
             await pubsub.subscribe(_channel())
             while True:
@@ -207,8 +227,9 @@ class _Hub:
                         return
                     continue
                 if message["type"] == "subscribe":
-                    if not self.subscribed.done():  # (again after redis-py reconnects)
-                        self.subscribed.set_result(True)
+                    confirmed = self.live if message["channel"] == live else self.subscribed
+                    if confirmed is not None and not confirmed.done():  # (again after redis-py reconnects)
+                        confirmed.set_result(True)
                 elif message["type"] == "message":
                     job_id, _sep, notice = message["data"].partition(" ")
                     self._wake(_stream_key(job_id), outcome=_outcome_of(notice))
@@ -216,10 +237,11 @@ class _Hub:
             for waiter in [w for waiters in self.waiters.values() for w in waiters]:
                 if not waiter.future.done():
                     waiter.future.set_exception(error)
-            if not self.subscribed.done():
-                self.subscribed.set_exception(error)
+            for confirmed in (self.subscribed, self.live):
+                if confirmed is not None and not confirmed.done():
+                    confirmed.set_exception(error)
         finally:
-            self.listener = None
+            self.listener = self.pubsub = self.live = None  # (before any await: a new listener starts afresh)
             await pubsub.aclose()
             await subscriber.aclose()
 
@@ -269,7 +291,10 @@ def events_append(job_id, events: list[tuple[str, dict]], *, reset: bool = False
         pipe.expire(key, ttl)
         # The outcome rides with its notice: a waiting request needs no read to learn it.
         outcome = next(({"e": event, "d": data} for event, data in events if event in TERMINAL), None)
-        pipe.publish(_channel(), f"{job_id} {json.dumps(outcome, ensure_ascii=False)}" if outcome else str(job_id))
+        if outcome:
+            pipe.publish(_channel(), f"{job_id} {json.dumps(outcome, ensure_ascii=False)}")
+        else:
+            pipe.publish(_live_channel(), str(job_id))
         pipe.exists(_cancel_key(job_id))
         return bool(pipe.execute()[-1])
     key = _stream_key(job_id)

@@ -301,7 +301,9 @@ def generation_job_enqueue(job: GenerationJob, task, *args, queue: str | None = 
 
     def send() -> None:
         try:
-            task.apply_async((str(job.pk), *args), queue=queue)
+            # The message's header says which job it is; Celery would otherwise repr every
+            # argument for it (a story's whole spec with its premise) on each request.
+            task.apply_async((str(job.pk), *args), queue=queue, argsrepr=f"('{job.pk}', ...)", kwargsrepr="{}")
         except Exception as error:  # noqa: BLE001 - whatever the broker raised, the charge goes back
             logger.error("ai.job.enqueue_failed", extra={"job_id": str(job.pk), "error": str(error)[:300]})
             generation_job_fail(job_id=job.pk, error=_("The job could not be queued; credits refunded."))

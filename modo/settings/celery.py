@@ -22,6 +22,10 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_IGNORE_RESULT = True
+# There is no result backend. Celery makes a backend object per thread unless told it is
+# thread-safe, and under ASGI each request has a thread of its own: every story request made
+# one (an entry-point scan) for a result nobody reads. The disabled backend holds nothing.
+CELERY_RESULT_BACKEND_THREAD_SAFE = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

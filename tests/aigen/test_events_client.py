@@ -54,3 +54,32 @@ def test_a_notice_this_code_cannot_read_does_not_break_a_waiting_request():
     outcome = asyncio.run(scenario())
 
     assert outcome is not None and outcome.event == "done" and outcome.data["result"] == {"title": "Kept"}
+
+
+def test_waiting_requests_hear_only_outcomes_and_a_stream_hears_every_write():
+    import asyncio
+
+    job = uuid.uuid4()
+    live = events._live_channel()
+
+    def listening_to_writes() -> int:
+        return dict(events._redis().pubsub_numsub(live))[live]
+
+    async def scenario():
+        waiting = asyncio.create_task(events.outcome_wait(job, 10))
+        await asyncio.sleep(0.3)  # the hub has subscribed
+        only_waiting = await asyncio.to_thread(listening_to_writes)
+        streaming = asyncio.create_task(events.events_wait(job, None, 5))
+        await asyncio.sleep(0.3)
+        with_a_stream = await asyncio.to_thread(listening_to_writes)
+        await asyncio.to_thread(events.events_append, job, [("delta", {"text": "Once"})])
+        streamed = await streaming
+        await asyncio.to_thread(events.events_append, job, [("done", {"result": {"title": "Kept"}})])
+        return only_waiting, with_a_stream, streamed, await waiting
+
+    only_waiting, with_a_stream, streamed, outcome = asyncio.run(scenario())
+
+    # A storm of waiting story requests is not woken by every story's text, only by its end.
+    assert only_waiting == 0 and with_a_stream == 1
+    assert [(e.event, e.data) for e in streamed] == [("delta", {"text": "Once"})]
+    assert outcome is not None and outcome.event == "done" and outcome.data["result"] == {"title": "Kept"}
