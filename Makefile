@@ -74,7 +74,7 @@ worker: install
 	$(VENV)/bin/celery -A modo worker -Q default --loglevel INFO
 
 worker-io: install
-	$(VENV)/bin/celery -A modo worker -Q text,images,video --pool threads --concurrency $${IO_CONCURRENCY:-100} -n io@%h --loglevel INFO
+	$(VENV)/bin/celery -A modo worker -Q text,images,video --pool threads --concurrency $${IO_CONCURRENCY:-50} -n io@%h --loglevel INFO
 
 worker-encode: install
 	$(VENV)/bin/celery -A modo worker -Q encode --concurrency $${ENCODE_CONCURRENCY:-$$(nproc)} -n encode@%h --loglevel INFO

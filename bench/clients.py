@@ -9,7 +9,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench.stubs import FIRST_CHUNK_AT, LONG_SECONDS
+from bench.stubs import LONG_SECONDS, first_chunk_at
 
 PORT = int(os.environ.get("BENCH_PORT", "8766"))
 
@@ -101,7 +101,8 @@ def first_partial_ms(token: str, index: int) -> float:
     for _rest in iter(response.fp.readline, b""):
         pass  # read to its end (`done`)
     conn.close()
-    return (arrived - FIRST_CHUNK_AT[tag]) * 1000 if arrived and tag in FIRST_CHUNK_AT else float("nan")
+    sent = first_chunk_at(tag)
+    return (arrived - sent) * 1000 if arrived and sent else float("nan")
 
 
 def rss_mb(pid: int) -> float:

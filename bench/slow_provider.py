@@ -8,7 +8,7 @@ Stub providers on loopback (bench/stubs.py): Gemini's streamGenerateContent (SSE
 in BENCH_CHUNKS pieces spread over BENCH_PROVIDER_SECONDS) and Stability (a PNG after
 BENCH_IMAGE_SECONDS). The production web server as the Dockerfile starts it (gunicorn -c
 gunicorn.conf.py, uvicorn workers, production settings; this module's ASGI app adds two bare
-views to MODO's URLs), BENCH_IO_WORKERS (default: one per core) production I/O workers
+views to MODO's URLs), BENCH_IO_WORKERS (default: two per core) production I/O workers
 (Celery, `text,images,video`, threads pool of BENCH_IO_THREADS),
 PostgreSQL (database `modo_bench_slow`, dropped and made again) and Redis (BENCH_REDIS_URL).
 
@@ -45,9 +45,9 @@ STORIES = int(os.environ.get("BENCH_STORIES", "200"))
 IMAGES = int(os.environ.get("BENCH_IMAGES", "50"))
 PARTIAL_SAMPLES = int(os.environ.get("BENCH_PARTIAL_SAMPLES", "10"))
 WEB_WORKERS = os.environ.get("BENCH_WEB_WORKERS", "2")
-IO_THREADS = os.environ.get("BENCH_IO_THREADS", "100")
-# The README's sizing: one I/O worker process (100 threads) per core.
-IO_WORKERS = int(os.environ.get("BENCH_IO_WORKERS", str(os.cpu_count() or 1)))
+IO_THREADS = os.environ.get("BENCH_IO_THREADS", "50")
+# The README's sizing: two I/O worker processes (50 threads each) per core.
+IO_WORKERS = int(os.environ.get("BENCH_IO_WORKERS", str(2 * (os.cpu_count() or 1))))
 WORKER_DATABASE_POOL = os.environ.get("BENCH_WORKER_DATABASE_POOL", "10")
 USERS = int(os.environ.get("BENCH_USERS", "8"))
 # A first storm and image batch, reported apart: a fresh I/O worker's threads each make their

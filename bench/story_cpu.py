@@ -73,7 +73,7 @@ def main() -> None:
     from bench import slow_provider
 
     recreate_database(slow_provider.BENCH_URL)
-    slow_provider.setup_django(stubs_start())
+    slow_provider.setup_django(stubs_start(own_process=False))
     import httpx
     from django.core.asgi import get_asgi_application
     from django.core.management import call_command
