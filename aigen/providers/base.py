@@ -191,17 +191,21 @@ class Provider:
                 attempt += 1
 
 
-_clients = threading.local()
+_clients: dict = {}
+_clients_lock = threading.Lock()
 
 
 def client_cached(key: tuple, make: Callable[[], T]) -> T:
-    """One SDK client per configuration per thread, kept: making one costs ~0.1 s of CPU (more
-    than a story's own work). Per thread, not per process: one google-genai client streaming
-    in several threads at once failed now and then ("I/O operation on closed file")."""
-    cache = _clients.__dict__.setdefault("clients", {})
-    client = cache.get(key)
+    """One SDK client per configuration per process, kept and shared by the I/O worker's threads
+    (the SDKs' httpx clients are thread-safe): making one costs ~0.1 s of CPU, more than a story's
+    own work, and per thread a fresh worker's first storm spent 16-22 s of CPU on them. Made
+    under a lock so that two threads never both make one."""
+    client = _clients.get(key)
     if client is None:
-        client = cache[key] = make()
+        with _clients_lock:
+            client = _clients.get(key)
+            if client is None:
+                client = _clients[key] = make()
     return client
 
 
