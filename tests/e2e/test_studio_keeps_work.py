@@ -56,6 +56,13 @@ def _titles(page) -> list[str]:
     return page.locator("ol.beat-list > li input[name=title]").evaluate_all("(inputs) => inputs.map((i) => i.value)")
 
 
+def _settled(page) -> None:
+    """No job left running on the page. A job that ends while the page is rendered can show as
+    running beside its finished image; the page then reloads once more when its events say done."""
+    expect(page.locator("#jobs progress")).to_have_count(0, timeout=60_000)
+    page.wait_for_load_state()
+
+
 def _confirm(page, text):
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text(text)
@@ -128,6 +135,7 @@ def test_image_variants_are_kept_and_one_is_chosen(page, shots, studio_project, 
 
     beat_card(page, 1).get_by_role("button", name="Generate image").click()
     expect(beat_card(page, 1).locator(".beat-media > img")).to_be_visible(timeout=60_000)
+    _settled(page)
     first_src = beat_card(page, 1).locator(".beat-media > img").get_attribute("src")
     beat_card(page, 1).get_by_role("button", name="Regenerate image").click()
     _confirm(page, "the current one stays as a variant")
@@ -136,6 +144,7 @@ def test_image_variants_are_kept_and_one_is_chosen(page, shots, studio_project, 
     # The newest image is the chosen one (the page reloads itself once the job is done).
     expect(variants.get_by_role("button", name="Image 2 (chosen)")).to_be_visible(timeout=60_000)
     expect(beat_card(page, 1).locator(".beat-media > img")).not_to_have_attribute("src", first_src)
+    _settled(page)
     shots("two-variants", focus=beat_card(page, 1))
 
     variants.get_by_role("button", name="Image 1").click()
