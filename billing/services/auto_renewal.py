@@ -20,7 +20,7 @@ from .card_check import card_check_start
 from .checkout import GatewayUnavailable, billing_manager_require, gateway_choose
 from .fulfilment import StatusApplied, order_status_apply
 from .gopay_link import gopay_account_of, gopay_link_mark_linked, gopay_link_owned
-from .subscriptions import renewal_orders_void, subscription_changed
+from .subscriptions import renewal_orders_void, subscription_auto_renewal_on, subscription_changed
 
 
 def auto_renewal_start(*, membership: Membership, gateway: object, payment_token: object) -> str | None:
@@ -82,15 +82,9 @@ def auto_renewal_enable(*, membership: Membership, gateway: object, payment_toke
         raise GatewayUnavailable(_("The payment gateway is not answering. Please try again in a moment.")) from exc
     with transaction.atomic():
         subscription = subscription_current_for_update(organization_id=membership.organization_id)
-        subscription.renewal_mode = Subscription.RenewalMode.AUTO
-        subscription.auto_renewal_gateway = adapter.code
-        subscription.auto_renewal_reference = reference[:100]
-        subscription.save(
-            update_fields=["renewal_mode", "auto_renewal_gateway", "auto_renewal_reference", "updated_at"]
-        )
+        subscription_auto_renewal_on(subscription, gateway=adapter.code, reference=reference)
         if gopay_account is not None:
             gopay_link_mark_linked(account_id=gopay_account)
-        subscription_changed(subscription.organization_id)
     return subscription
 
 

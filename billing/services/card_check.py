@@ -26,7 +26,7 @@ from ..recurring_tasks import card_check_void
 from ..selectors import subscription_current_for_update, subscription_current_get
 from .checkout import GatewayUnavailable, billing_manager_require, gateway_choose
 from .fulfilment import amount_idr_parse
-from .subscriptions import subscription_changed
+from .subscriptions import subscription_auto_renewal_on
 
 logger = logging.getLogger(__name__)
 
@@ -123,15 +123,9 @@ def card_check_apply(
             logger.warning("Midtrans refused the subscription of card check %s: %s", order_id, exc)
             _fail(check, "subscription_refused")
             return CheckApplied("processed", "subscription refused")
-        subscription.renewal_mode = Subscription.RenewalMode.AUTO
-        subscription.auto_renewal_gateway = "midtrans"
-        subscription.auto_renewal_reference = reference[:100]
-        subscription.save(
-            update_fields=["renewal_mode", "auto_renewal_gateway", "auto_renewal_reference", "updated_at"]
-        )
+        subscription_auto_renewal_on(subscription, gateway="midtrans", reference=reference)
         check.status = CardCheck.Status.SAVED
         check.save(update_fields=["status", "updated_at"])
-        subscription_changed(subscription.organization_id)
     return CheckApplied("processed", "auto-renewal on")
 
 

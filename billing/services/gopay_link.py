@@ -23,7 +23,7 @@ from ..gateways.midtrans_recurring import GOPAY_PREFIX
 from ..models import GopayLink, Subscription
 from ..selectors import subscription_current_for_update, subscription_current_get
 from .checkout import GatewayUnavailable, billing_manager_require, gateway_choose
-from .subscriptions import subscription_changed
+from .subscriptions import subscription_auto_renewal_on
 
 logger = logging.getLogger(__name__)
 
@@ -140,15 +140,9 @@ def gopay_link_apply(*, account_id: str) -> LinkApplied:
             logger.warning("Midtrans refused the subscription of GoPay account %s: %s", account_id, exc)
             _fail(link, GopayLink.Status.FAILED, "subscription_refused")
             return LinkApplied("processed", "subscription refused")
-        subscription.renewal_mode = Subscription.RenewalMode.AUTO
-        subscription.auto_renewal_gateway = "midtrans"
-        subscription.auto_renewal_reference = reference[:100]
-        subscription.save(
-            update_fields=["renewal_mode", "auto_renewal_gateway", "auto_renewal_reference", "updated_at"]
-        )
+        subscription_auto_renewal_on(subscription, gateway="midtrans", reference=reference)
         link.status = GopayLink.Status.LINKED
         link.save(update_fields=["status", "updated_at"])
-        subscription_changed(subscription.organization_id)
     return LinkApplied("processed", "auto-renewal on")
 
 

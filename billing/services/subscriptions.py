@@ -41,6 +41,16 @@ def subscription_changed(organization_id) -> None:
     transaction.on_commit(lambda: cache.delete(key))
 
 
+def subscription_auto_renewal_on(subscription: Subscription, *, gateway: str, reference: str) -> None:
+    """Inside the subscription's lock: renewal is automatic from now on, charged by the
+    gateway's recurring plan `reference` (what a stop, and a charge's match, look for)."""
+    subscription.renewal_mode = Subscription.RenewalMode.AUTO
+    subscription.auto_renewal_gateway = gateway
+    subscription.auto_renewal_reference = reference[:100]
+    subscription.save(update_fields=["renewal_mode", "auto_renewal_gateway", "auto_renewal_reference", "updated_at"])
+    subscription_changed(subscription.organization_id)
+
+
 def subscription_apply_paid_order(*, order: Order, now) -> Subscription:
     """Inside the order's lock: a paid plan order starts, extends, renews or upgrades the
     organization's subscription."""
