@@ -92,3 +92,18 @@ def pay_account_create(stub, body: object) -> tuple[int, dict]:
             },
         ],
     }
+
+
+def gopay_route(stub, method: str, path: str, _query: str, body: object) -> tuple[int, dict] | None:
+    """The answer of a GoPay Tokenization route; None: not one."""
+    parts = path.strip("/").split("/")
+    if parts[:3] != ["v2", "pay", "account"]:
+        return None
+    if method == "POST" and len(parts) == 3:  # Create Pay Account
+        return pay_account_create(stub, body)
+    if method == "GET" and len(parts) == 4:  # Get Pay Account
+        account = stub.midtrans_gopay_accounts.get(parts[3])
+        if account is None:
+            return 404, {"status_code": "404", "status_message": "Account not found."}
+        return 200, account
+    return None
