@@ -2,19 +2,20 @@
 attachment, the invoices page and API."""
 
 import io
+import threading
+import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection
 from pypdf import PdfReader
 
 from billing.models import Invoice, Order
 from billing.services.fulfilment import order_status_apply
 from billing.services.invoices import ppn_split
 
-from ..credits.threads import run_at_once
+from ..credits.threads import backends_alive, connection_open_waiting, run_at_once
 from ..factories import OrganizationFactory
 from .conftest import order_make
 
@@ -29,31 +30,44 @@ def pdf_text(content: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 
 
-CONNECTIONS = 35  # the server allows 100 and other test runs share it: stay well under half
+CONNECTIONS = 50  # one per order, all open at once; the server's 100 are shared with other runs
 
 
 @pytest.mark.django_db(transaction=True)
 def test_fifty_orders_paid_at_once_get_fifty_consecutive_numbers():
     organizations = [OrganizationFactory() for _ in range(5)]
     orders = [order_make(organizations[i % 5], item="pack:credits-100", gateway="dev") for i in range(50)]
+    all_open = threading.Barrier(CONNECTIONS)
+    pids: list[int] = []
+    open_together: list[int] = []
 
-    def pay_share(i: int) -> int:
-        # Each thread is its own PostgreSQL session (run_at_once closes it at the end).
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_backend_pid()")
-            pid = cursor.fetchone()[0]
-        for order in orders[i::CONNECTIONS]:
-            pay(order)
+    def pay_one(i: int) -> int:
+        # Each thread is its own PostgreSQL session (run_at_once closes it at the end), opened
+        # before anyone pays: the 50 payments race over 50 connections open at the same time.
+        try:
+            pid = connection_open_waiting(timeout=120)
+            pids.append(pid)
+            all_open.wait(timeout=150)
+        except BaseException:
+            all_open.abort()  # the others stop waiting for this one
+            raise
+        if i == 0:
+            open_together.append(backends_alive(pids))
+        pay(orders[i])
         return pid
 
     with time_machine.travel(datetime(2026, 6, 1, 10, tzinfo=JAKARTA), tick=True):
-        outcomes = run_at_once(pay_share, threads=CONNECTIONS, timeout=180)
+        outcomes = run_at_once(pay_one, threads=CONNECTIONS, timeout=300)
 
     assert [outcome.error for outcome in outcomes] == [None] * CONNECTIONS
-    assert len({outcome.value for outcome in outcomes}) == CONNECTIONS  # that many real connections at once
+    assert len(set(pids)) == CONNECTIONS and open_together == [CONNECTIONS]  # 50 real connections at once
     numbers = list(Invoice.objects.order_by("sequence").values_list("number", flat=True))
     assert numbers == [f"INV/2026/{n:06d}" for n in range(1, 51)]  # consecutive, none twice, none missing
     assert Order.objects.filter(status="paid", invoice__isnull=False).count() == 50
+    deadline = time.monotonic() + 10  # a closed session's backend exits just after
+    while backends_alive(pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert backends_alive(pids) == 0  # every one of them closed: the shared server has its slots back
 
 
 @pytest.mark.django_db
