@@ -283,10 +283,22 @@ class InvoiceAdmin(admin.ModelAdmin):
 
 @admin.register(CardCheck)
 class CardCheckAdmin(admin.ModelAdmin):
-    """Midtrans card checks (services.card_check): read-only; one not voided needs a refund."""
+    """Midtrans card checks (services.card_check): read-only. Release "Refund by hand": Midtrans
+    would not cancel the check however often it was asked; its release error says why."""
 
-    list_display = ("order_id", "organization", "status", "reason", "amount", "voided_at", "created_at")
-    list_filter = ("status",)
+    list_display = (
+        "order_id",
+        "organization",
+        "status",
+        "reason",
+        "amount",
+        "release",
+        "release_tries",
+        "release_error",
+        "voided_at",
+        "created_at",
+    )
+    list_filter = ("release", "status")
     search_fields = ("order_id",)
 
     def has_add_permission(self, request) -> bool:

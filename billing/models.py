@@ -307,7 +307,21 @@ class Invoice(models.Model):
         return self.number
 
 
-class CardCheck(TimeStampedModel):
+class GatewayRelease(models.Model):
+    """Something MODO must undo at a gateway after the fact (a card check's money, a linked
+    GoPay account): tried after commit, then by beat (recurring_tasks.gateway_releases_retry)
+    until the gateway confirms it or BILLING_GATEWAY_RELEASE_TRIES run out, when the row is
+    flagged for staff with the gateway's last answer."""
+
+    release_tries = models.PositiveSmallIntegerField(default=0)
+    release_tried_at = models.DateTimeField(null=True, blank=True)
+    release_error = models.CharField(max_length=255, blank=True, help_text="Why the gateway did not do it.")
+
+    class Meta:
+        abstract = True
+
+
+class CardCheck(GatewayRelease, TimeStampedModel):
     """The first Midtrans card charge that makes a saved token for auto-renewal: a small
     verification amount with 3DS and `save_token_id`, voided once the token is saved. No card
     data and not the saved token either: the token lives only on the Midtrans subscription."""
@@ -318,12 +332,21 @@ class CardCheck(TimeStampedModel):
         FAILED = "failed", _("Failed")
         EXPIRED = "expired", _("Not confirmed in time")
 
+    class Release(models.TextChoices):
+        """The check's money once Midtrans took it: cancelled at Midtrans, or refunded by staff."""
+
+        NONE = "", _("Nothing held")
+        PENDING = "pending", _("To cancel at Midtrans")
+        RELEASED = "released", _("Cancelled at Midtrans")
+        FAILED = "failed", _("Refund by hand")
+
     order_id = models.CharField(max_length=50, unique=True)
     organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="card_checks")
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="card_checks")
     amount = models.PositiveIntegerField(help_text="IDR, voided after the check.")
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     reason = models.CharField(max_length=60, blank=True, help_text="Midtrans' status when it failed.")
+    release = models.CharField(max_length=8, choices=Release.choices, default=Release.NONE, blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

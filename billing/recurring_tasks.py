@@ -1,11 +1,16 @@
 """Celery tasks that talk to a gateway after a commit: the recurring plan's amount, stopping a
-recurring plan, closing a payment link no longer due, voiding a Midtrans card check. Services
-enqueue them; they import only gateways and models, never the services (no services <-> tasks
-cycle)."""
+recurring plan, closing a payment link no longer due, and the releases (models.GatewayRelease:
+voiding a Midtrans card check), which beat tries again until done or flagged for staff.
+Services enqueue them; they import only gateways and models, never the services (no
+services <-> tasks cycle)."""
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .gateways import GatewayError, gateway_get, recurring_get
@@ -13,6 +18,8 @@ from .gateways.midtrans_card import card_check_void as midtrans_card_check_void
 from .models import CardCheck, Order, Subscription
 
 logger = logging.getLogger(__name__)
+# Beat retries a pending release once its last try is this old (the beat runs every 10 min).
+RELEASE_RETRY_AFTER = timedelta(minutes=5)
 
 
 @shared_task(queue="default", autoretry_for=(GatewayError,), retry_backoff=True, max_retries=8)
@@ -64,17 +71,57 @@ def payment_link_expire(order_pk: int) -> None:
         _retry_or_log(exc, f"Expiring the payment link of {order.order_id}")
 
 
-@shared_task(queue="default", autoretry_for=(GatewayError,), retry_backoff=True, max_retries=8)
-def card_check_void(order_id: str) -> None:
-    """Give back the Midtrans card check's amount once Midtrans has confirmed it (its saved token
-    is on the subscription, or it could not be used). A refusal (already settled, say) is logged
-    for staff to refund from the Midtrans dashboard."""
-    check = CardCheck.objects.filter(order_id=order_id, voided_at=None).first()
-    if check is None:
-        return
-    try:
-        midtrans_card_check_void(order_id)
-    except GatewayError as exc:
-        _retry_or_log(exc, f"Voiding card check {order_id}")
-        return
-    CardCheck.objects.filter(pk=check.pk).update(voided_at=timezone.now())
+def _release_try(model, pk: int, *, pending: dict, done: dict, gave_up: dict, attempt, staff_note: str) -> bool:
+    """One try at undoing something at a gateway (models.GatewayRelease), with the row locked
+    so the after-commit task and beat never try the same row at once. Done: `done`. Failed:
+    counted with the gateway's answer, and after BILLING_GATEWAY_RELEASE_TRIES `gave_up`,
+    which flags it for staff with `staff_note`. True when done now."""
+    with transaction.atomic():
+        row = model.objects.select_for_update(skip_locked=True).filter(pk=pk, **pending).first()
+        if row is None:  # done already, or being tried right now
+            return False
+        now, tries = timezone.now(), row.release_tries + 1
+        try:
+            attempt(row)
+        except GatewayError as exc:
+            fields = {"release_tries": tries, "release_tried_at": now, "release_error": str(exc)[:255]}
+            if tries >= settings.BILLING_GATEWAY_RELEASE_TRIES:
+                note = staff_note.format(row=row, tries=tries)
+                fields.update(gave_up, release_error=f"{note} Last answer: {exc}"[:255])
+                logger.error("%s %s gave up: %s", model.__name__, row, fields["release_error"])
+            else:
+                logger.warning("%s %s, try %s: %s", model.__name__, row, tries, exc)
+            model.objects.filter(pk=pk).update(**fields, updated_at=now)
+            return False
+        model.objects.filter(pk=pk).update(
+            **done, release_tries=tries, release_tried_at=now, release_error="", updated_at=now
+        )
+    return True
+
+
+def card_check_release_try(check_pk: int) -> bool:
+    return _release_try(
+        CardCheck,
+        check_pk,
+        pending={"release": CardCheck.Release.PENDING},
+        done={"release": CardCheck.Release.RELEASED, "voided_at": timezone.now()},
+        gave_up={"release": CardCheck.Release.FAILED},
+        attempt=lambda check: midtrans_card_check_void(check.order_id),
+        staff_note="Midtrans did not cancel this check in {tries} tries: refund {row.amount} IDR by hand.",
+    )
+
+
+@shared_task(queue="default")
+def card_check_release(check_pk: int) -> None:
+    """Give back a confirmed Midtrans card check's amount (its saved token is on the
+    subscription, or it could not be used). A refusal or failure stays pending for beat."""
+    card_check_release_try(check_pk)
+
+
+def gateway_releases_retry() -> int:
+    """Beat: one more try for every release still pending whose last try (or request) is
+    RELEASE_RETRY_AFTER old. The number done."""
+    cutoff = timezone.now() - RELEASE_RETRY_AFTER
+    due = Q(release_tried_at__lt=cutoff) | Q(release_tried_at=None, updated_at__lt=cutoff)
+    checks = CardCheck.objects.filter(due, release=CardCheck.Release.PENDING).values_list("pk", flat=True)
+    return sum(card_check_release_try(pk) for pk in list(checks))

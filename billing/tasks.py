@@ -7,6 +7,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 
+from .recurring_tasks import gateway_releases_retry
 from .services.card_check import card_checks_expire
 from .services.gopay_link import gopay_links_expire
 from .services.orders import order_expire_stale, order_reconcile_pending
@@ -62,3 +63,10 @@ def billing_expire_auto_renewal_setups() -> int:
     """Card checks and GoPay linkings still pending after BILLING_AUTO_RENEWAL_SETUP_EXPIRY_MINUTES."""
     older_than = timedelta(minutes=settings.BILLING_AUTO_RENEWAL_SETUP_EXPIRY_MINUTES)
     return card_checks_expire(older_than=older_than) + gopay_links_expire(older_than=older_than)
+
+
+@shared_task(queue="default")
+def billing_retry_gateway_releases() -> int:
+    """Card checks Midtrans has not cancelled yet: one more try each, flagged for staff when
+    BILLING_GATEWAY_RELEASE_TRIES run out."""
+    return gateway_releases_retry()

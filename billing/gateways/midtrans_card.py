@@ -7,7 +7,8 @@ transaction_details {order_id, gross_amount}, credit_card {token_id, authenticat
 save_token_id: true}, customer_details} -> status_code "201", transaction_status "pending" and
 a 3DS `redirect_url`; after 3DS the signed notification and `GET /v2/{order_id}/status` carry
 `saved_token_id` and `saved_token_id_expired_at` once the charge is `capture` (fraud accept) or
-`settlement`. `POST /v2/{order_id}/cancel` voids a card capture before it settles.
+`settlement`. `POST /v2/{order_id}/cancel` voids a card capture before it settles; a settled one
+cannot be modified (status_code 412) and must be refunded.
 """
 
 import re
@@ -58,9 +59,20 @@ def card_check_status(order_id: str) -> dict | None:
     return answer if isinstance(answer, dict) else None
 
 
+# A check in one of these states holds no money of the customer's any more.
+NOTHING_HELD = ("cancel", "refund", "deny", "expire", "failure")
+
+
 def card_check_void(order_id: str) -> None:
-    """Give the check's amount back: cancel the capture before it settles."""
+    """Give the check's amount back: cancel the capture before it settles. When Midtrans
+    refuses or fails, its status API decides: a check already cancelled (an earlier cancel
+    whose answer was lost), refunded by staff or never paid is done; else the error stands."""
     try:
         _core().transactions.cancel(order_id)
+        return
     except (MidtransAPIError, JSONDecodeError, requests.RequestException) as exc:
-        raise _error(exc) from exc
+        error = _error(exc)
+    status = card_check_status(order_id)
+    if status is None or status.get("transaction_status") in NOTHING_HELD:
+        return
+    raise error

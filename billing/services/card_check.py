@@ -22,7 +22,7 @@ from core.errors import NotFound, ValidationFailed
 from ..gateways import GatewayError, recurring_get
 from ..gateways.midtrans_card import CARD_CHECK_PREFIX, card_check_charge, card_token_is_one_time
 from ..models import CardCheck, Order, Subscription
-from ..recurring_tasks import card_check_void
+from ..recurring_tasks import card_check_release
 from ..selectors import subscription_current_for_update, subscription_current_get
 from .checkout import GatewayUnavailable, billing_manager_require, gateway_choose
 from .fulfilment import amount_idr_parse
@@ -83,9 +83,9 @@ def card_check_apply(
         check = CardCheck.objects.select_for_update().select_related("subscription").filter(order_id=order_id).first()
         if check is None:
             return CheckApplied("ignored", "unknown card check")
-        if check.status == CardCheck.Status.EXPIRED and status == Order.Status.PAID and check.voided_at is None:
+        if check.status == CardCheck.Status.EXPIRED and status == Order.Status.PAID:
             # Confirmed after MODO gave up on it: renewal stays manual, the money goes back.
-            transaction.on_commit(lambda: card_check_void.delay(order_id))
+            _release(check)
             return CheckApplied("ignored", "already expired; voided")
         if check.status != CardCheck.Status.PENDING:
             return CheckApplied("ignored", f"already {check.status}")
@@ -96,7 +96,7 @@ def card_check_apply(
             return CheckApplied("ignored", f"status {raw_status}")
         if amount_idr_parse(amount) != check.amount:
             return CheckApplied("ignored", "amount mismatch")
-        transaction.on_commit(lambda: card_check_void.delay(order_id))  # whatever happens next
+        _release(check)  # whatever happens next
         if not saved_token_id:
             _fail(check, "no_saved_token")
             return CheckApplied("processed", "settled without a saved token")
@@ -127,6 +127,16 @@ def card_check_apply(
         check.status = CardCheck.Status.SAVED
         check.save(update_fields=["status", "updated_at"])
     return CheckApplied("processed", "auto-renewal on")
+
+
+def _release(check: CardCheck) -> None:
+    """Inside the check's lock: Midtrans took its amount, which goes back. Marked here, so beat
+    tries again should the cancel after commit be refused or fail (recurring_tasks)."""
+    if check.release != CardCheck.Release.NONE:
+        return  # a replay: asked already
+    check.release = CardCheck.Release.PENDING
+    check.save(update_fields=["release", "updated_at"])
+    transaction.on_commit(lambda: card_check_release.delay(check.pk))
 
 
 def _fail(check: CardCheck, reason: str) -> None:

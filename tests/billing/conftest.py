@@ -2,6 +2,7 @@ import json
 
 import pytest
 from django.conf import settings as django_settings
+from django.test import Client
 
 from accounts.models import Membership
 from billing.gateways.midtrans import midtrans_signature
@@ -57,6 +58,17 @@ def admin_user(organization):
     user = UserFactory(email="admin@example.com")
     MembershipFactory(user=user, organization=organization, role=Membership.Role.ADMIN)
     return user
+
+
+@pytest.fixture
+def staff_client(db) -> Client:
+    """A superuser signed in to the Django admin."""
+    user = UserFactory(email="staff@example.com", is_staff=True)
+    user.is_superuser = True
+    user.save()
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 @pytest.fixture

@@ -44,11 +44,13 @@ class StubGateway(MidtransStub, XenditStub):
     midtrans_saved_tokens: set[str] = field(default_factory=set)  # saved_token_ids this stub issued
     midtrans_card_saving: set[str] = field(default_factory=set)  # charges asked to save the card (3DS on)
     midtrans_gopay_accounts: dict[str, dict] = field(default_factory=dict)  # account_id -> Get Pay Account answer
+    midtrans_cancel_refusals: dict[str, int] = field(default_factory=dict)  # order_id -> cancels still to refuse
 
     def reset(self) -> None:
         self.midtrans_saved_tokens.clear()
         self.midtrans_card_saving.clear()
         self.midtrans_gopay_accounts.clear()
+        self.midtrans_cancel_refusals.clear()
         self.requests.clear()
         self.midtrans_statuses.clear()
         self.xendit_invoices.clear()

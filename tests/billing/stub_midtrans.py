@@ -126,12 +126,16 @@ def midtrans_route(stub, method: str, path: str, _query: str, body: object) -> t
 
 
 def _cancel(stub, order_id: str) -> tuple[int, dict]:
-    """`POST /v2/{order_id}/cancel`: voids a card capture; anything else cannot be modified."""
+    """`POST /v2/{order_id}/cancel`: voids a card capture; anything else (settled, cancelled
+    already) cannot be modified, and neither can a capture the test made refuse a few times."""
     status = stub.midtrans_statuses.get(order_id)
     if status is None:
         return 404, NOT_FOUND
-    if status["transaction_status"] != "capture":
-        return 200, {"status_code": "412", "status_message": "Merchant cannot modify."}
+    refusals = stub.midtrans_cancel_refusals.get(order_id, 0)
+    if refusals:
+        stub.midtrans_cancel_refusals[order_id] = refusals - 1
+    if refusals or status["transaction_status"] != "capture":
+        return 200, {"status_code": "412", "status_message": "Merchant cannot modify the status of the transaction"}
     status.update(transaction_status="cancel", status_code="200")
     return 200, status
 

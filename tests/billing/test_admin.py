@@ -1,20 +1,8 @@
 import pytest
-from django.test import Client
 
 from billing.models import Order, WebhookEvent
 
-from ..factories import UserFactory
 from .conftest import credits_of, midtrans_notification, order_make, post_raw
-
-
-@pytest.fixture
-def staff_client(db) -> Client:
-    user = UserFactory(email="staff@example.com", is_staff=True)
-    user.is_superuser = True
-    user.save()
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.mark.django_db
