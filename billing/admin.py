@@ -310,9 +310,19 @@ class CardCheckAdmin(admin.ModelAdmin):
 
 @admin.register(GopayLink)
 class GopayLinkAdmin(admin.ModelAdmin):
-    """Midtrans GoPay linkings (services.gopay_link): read-only; the account_id is what unlinking needs."""
+    """Midtrans GoPay linkings (services.gopay_link): read-only. Status "Unbind by hand": Midtrans
+    would not unbind the account however often it was asked; its release error says why."""
 
-    list_display = ("account_id", "organization", "status", "reason", "created_at")
+    list_display = (
+        "account_id",
+        "organization",
+        "status",
+        "reason",
+        "recurring_reference",
+        "release_tries",
+        "release_error",
+        "created_at",
+    )
     list_filter = ("status",)
     search_fields = ("account_id",)
 

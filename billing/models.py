@@ -356,22 +356,30 @@ class CardCheck(GatewayRelease, TimeStampedModel):
         return self.order_id
 
 
-class GopayLink(TimeStampedModel):
+class GopayLink(GatewayRelease, TimeStampedModel):
     """A GoPay account being linked for Midtrans auto-renewal (GoPay Tokenization): Midtrans'
-    account_id (kept to unlink later), never the payment option token, which lives only on the
-    Midtrans subscription. Pending until Midtrans' GET of the account says ENABLED."""
+    account_id (kept to unbind it), never the payment option token, which lives only on the
+    Midtrans subscription. Pending until Midtrans' GET of the account says ENABLED; linked
+    while its Midtrans subscription (`recurring_reference`) may charge it; unbound at Midtrans
+    once MODO no longer charges it (auto-renewal off, or a linking MODO did not use)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for GoPay")
         LINKED = "linked", _("Linked")
         FAILED = "failed", _("Failed")
         EXPIRED = "expired", _("Not confirmed in time")
+        UNBINDING = "unbinding", _("To unbind at Midtrans")
+        UNBOUND = "unbound", _("Unbound")
+        UNBIND_FAILED = "unbind_failed", _("Unbind by hand")
 
     account_id = models.CharField(max_length=64, unique=True)
     organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="gopay_links")
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="gopay_links")
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     reason = models.CharField(max_length=60, blank=True, help_text="Why it failed (Midtrans' account status).")
+    recurring_reference = models.CharField(
+        max_length=100, blank=True, help_text="The Midtrans subscription that charges this account."
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,6 +1,7 @@
 """Celery tasks that talk to a gateway after a commit: the recurring plan's amount, stopping a
 recurring plan, closing a payment link no longer due, and the releases (models.GatewayRelease:
-voiding a Midtrans card check), which beat tries again until done or flagged for staff.
+voiding a Midtrans card check, unbinding a GoPay account), which beat tries again until done
+or flagged for staff.
 Services enqueue them; they import only gateways and models, never the services (no
 services <-> tasks cycle)."""
 
@@ -15,7 +16,8 @@ from django.utils import timezone
 
 from .gateways import GatewayError, gateway_get, recurring_get
 from .gateways.midtrans_card import card_check_void as midtrans_card_check_void
-from .models import CardCheck, Order, Subscription
+from .gateways.midtrans_gopay import gopay_account_unbind
+from .models import CardCheck, GopayLink, Order, Subscription
 
 logger = logging.getLogger(__name__)
 # Beat retries a pending release once its last try is this old (the beat runs every 10 min).
@@ -118,10 +120,30 @@ def card_check_release(check_pk: int) -> None:
     card_check_release_try(check_pk)
 
 
+def gopay_unbind_try(link_pk: int) -> bool:
+    return _release_try(
+        GopayLink,
+        link_pk,
+        pending={"status": GopayLink.Status.UNBINDING},
+        done={"status": GopayLink.Status.UNBOUND},
+        gave_up={"status": GopayLink.Status.UNBIND_FAILED},
+        attempt=lambda link: gopay_account_unbind(link.account_id),
+        staff_note="Midtrans did not unbind this GoPay account in {tries} tries: ask Midtrans to unbind it.",
+    )
+
+
+@shared_task(queue="default")
+def gopay_unbind(link_pk: int) -> None:
+    """Unbind a GoPay account MODO no longer charges, so the customer's wallet is no longer
+    linked to MODO. A failure stays pending for beat."""
+    gopay_unbind_try(link_pk)
+
+
 def gateway_releases_retry() -> int:
     """Beat: one more try for every release still pending whose last try (or request) is
     RELEASE_RETRY_AFTER old. The number done."""
     cutoff = timezone.now() - RELEASE_RETRY_AFTER
     due = Q(release_tried_at__lt=cutoff) | Q(release_tried_at=None, updated_at__lt=cutoff)
     checks = CardCheck.objects.filter(due, release=CardCheck.Release.PENDING).values_list("pk", flat=True)
-    return sum(card_check_release_try(pk) for pk in list(checks))
+    links = GopayLink.objects.filter(due, status=GopayLink.Status.UNBINDING).values_list("pk", flat=True)
+    return sum(card_check_release_try(pk) for pk in list(checks)) + sum(gopay_unbind_try(pk) for pk in list(links))

@@ -287,12 +287,16 @@ def gopay_link_latest(*, organization) -> GopayLink | None:
     link = GopayLink.objects.filter(organization=organization).first()
     if link is None or link.status == GopayLink.Status.LINKED:
         return None
-    if link.status == GopayLink.Status.EXPIRED:
+    unbound = (GopayLink.Status.UNBINDING, GopayLink.Status.UNBOUND, GopayLink.Status.UNBIND_FAILED)
+    if link.status in unbound and not link.reason:
+        return None  # it was used, then auto-renewal turned off: nothing to tell
+    # Not linked (an account linked but not used is unbound too: its reason says why not).
+    if link.status == GopayLink.Status.EXPIRED or link.reason == "no_confirmation":
         link.why = _("the linking was not finished in GoPay in time")
     elif link.reason == "DISABLED":
         link.why = _("the GoPay account was unlinked")
     elif link.reason == "plan_changed":
         link.why = _("the plan changed during the linking")
-    elif link.status == GopayLink.Status.FAILED:
+    elif link.status != GopayLink.Status.PENDING:
         link.why = _("Midtrans would not use this GoPay account for automatic payments")
     return link

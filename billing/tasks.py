@@ -67,6 +67,6 @@ def billing_expire_auto_renewal_setups() -> int:
 
 @shared_task(queue="default")
 def billing_retry_gateway_releases() -> int:
-    """Card checks Midtrans has not cancelled yet: one more try each, flagged for staff when
-    BILLING_GATEWAY_RELEASE_TRIES run out."""
+    """Card checks Midtrans has not cancelled and GoPay accounts it has not unbound yet: one
+    more try each, flagged for staff when BILLING_GATEWAY_RELEASE_TRIES run out."""
     return gateway_releases_retry()

@@ -105,6 +105,11 @@ def _snap() -> midtransclient.Snap:
     return snap
 
 
+def _not_found(exc: MidtransAPIError) -> bool:
+    """Midtrans knows no such transaction or account (HTTP 404, or status_code "404" in the body)."""
+    return exc.http_status_code == 404 or (exc.api_response_dict or {}).get("status_code") == "404"
+
+
 def _error(exc: Exception) -> GatewayError:
     status = getattr(exc, "http_status_code", None)
     retryable = not isinstance(exc, MidtransAPIError) or status is None or status >= 500 or status == 429
@@ -137,7 +142,7 @@ class MidtransGateway(Gateway):
         try:
             answer = _snap().transactions.status(order.order_id)
         except MidtransAPIError as exc:
-            if exc.http_status_code == 404 or (exc.api_response_dict or {}).get("status_code") == "404":
+            if _not_found(exc):
                 return GatewayStatus(status=None, raw_status="not_found", amount=None)
             raise _error(exc) from exc
         except (JSONDecodeError, requests.RequestException) as exc:
@@ -151,7 +156,7 @@ class MidtransGateway(Gateway):
         try:
             _snap().transactions.expire(order.order_id)
         except MidtransAPIError as exc:
-            if exc.http_status_code == 404 or (exc.api_response_dict or {}).get("status_code") == "404":
+            if _not_found(exc):
                 return
             raise _error(exc) from exc
         except (JSONDecodeError, requests.RequestException) as exc:

@@ -17,7 +17,7 @@ import requests
 from midtransclient.error_midtrans import JSONDecodeError, MidtransAPIError
 
 from .base import GatewayError
-from .midtrans import _core, _error
+from .midtrans import _core, _error, _not_found
 
 CARD_CHECK_PREFIX = "MODOCARD-"
 # A one-time token_id from MidtransNew3ds.getCardToken: first 6-8 digits, last 4, a UUID.
@@ -51,7 +51,7 @@ def card_check_status(order_id: str) -> dict | None:
     try:
         answer = _core().transactions.status(order_id)
     except MidtransAPIError as exc:
-        if exc.http_status_code == 404 or (exc.api_response_dict or {}).get("status_code") == "404":
+        if _not_found(exc):
             return None
         raise _error(exc) from exc
     except (JSONDecodeError, requests.RequestException) as exc:

@@ -9,7 +9,10 @@ opens the activation link and confirms in GoPay, then `GET {api}/v2/pay/account/
 -> account_status "ENABLED" with metadata.payment_options [{name: "GOPAY_WALLET" | "PAY_LATER",
 active, balance, token}], or "PENDING" / "EXPIRED" / "DISABLED". The option's `token` (not the
 account_id) is what a charge (`gopay.payment_option_token`) and a subscription (`token`, with
-`gopay.account_id`) use.
+`gopay.account_id`) use. `POST {api}/v2/pay/account/{account_id}/unbind` ("Unbind Pay
+Account") -> {status_code "204", account_status "DISABLED", channel_response_code "0"}, or, when
+GoPay's side fails, {status_code "202", channel_response_code, channel_response_message} with no
+account status (both HTTP 200); the reference does not say what a second unbind answers.
 """
 
 from dataclasses import dataclass
@@ -18,7 +21,7 @@ import requests
 from midtransclient.error_midtrans import JSONDecodeError, MidtransAPIError
 
 from .base import GatewayError
-from .midtrans import _core, _error
+from .midtrans import _core, _error, _not_found
 
 # The activation links Midtrans names, the web one first: MODO's page is a browser page.
 ACTIVATION_ACTIONS = ("activation-link-url", "activation-deeplink", "activation-link-app")
@@ -51,12 +54,23 @@ def gopay_account_create(*, phone_number: str, redirect_url: str) -> tuple[str, 
     return answer["account_id"], url
 
 
+def _pay_account(account_id: str) -> dict | None:
+    """Get Pay Account's answer; None when Midtrans knows no such account."""
+    try:
+        return _core().get_payment_account(account_id)
+    except MidtransAPIError as exc:
+        if _not_found(exc):
+            return None
+        raise _error(exc) from exc
+    except (JSONDecodeError, requests.RequestException) as exc:
+        raise _error(exc) from exc
+
+
 def gopay_account_get(account_id: str) -> PayAccount:
     """The account as Midtrans knows it now: the only source MODO trusts for a link's state."""
-    try:
-        answer = _core().get_payment_account(account_id)
-    except (MidtransAPIError, JSONDecodeError, requests.RequestException) as exc:
-        raise _error(exc) from exc
+    answer = _pay_account(account_id)
+    if answer is None:
+        raise GatewayError("Midtrans: no such GoPay account.", retryable=False)
     if not isinstance(answer, dict) or answer.get("account_id") != account_id:
         raise GatewayError("Midtrans answered about another account.", retryable=True)
     status = str(answer.get("account_status") or "").upper()
@@ -67,3 +81,29 @@ def gopay_account_get(account_id: str) -> PayAccount:
     )
     token = wallet.get("token")
     return PayAccount(account_id=account_id, status=status, wallet_token=token if isinstance(token, str) else "")
+
+
+# A pay account in one of these states is linked to nothing (or no longer exists at Midtrans).
+NOT_LINKED = ("DISABLED", "EXPIRED")
+
+
+def gopay_account_unbind(account_id: str) -> None:
+    """Unlink the customer's GoPay account from MODO. Done when Midtrans answers DISABLED or,
+    after any other answer (GoPay's side failed, an account unbound already: undocumented),
+    when Get Pay Account says it is linked to nothing or unknown. GatewayError otherwise."""
+    try:
+        answer = _core().unlink_payment_account(account_id)
+    except (MidtransAPIError, JSONDecodeError, requests.RequestException) as exc:
+        error = _error(exc)
+    else:
+        if isinstance(answer, dict) and str(answer.get("account_status") or "").upper() == "DISABLED":
+            return
+        error = GatewayError(f"Midtrans did not unbind the GoPay account: {answer}", retryable=True)
+    try:
+        account = _pay_account(account_id)
+    except GatewayError as exc:
+        raise error from exc
+    if account is None:
+        return
+    if not isinstance(account, dict) or str(account.get("account_status") or "").upper() not in NOT_LINKED:
+        raise error

@@ -20,7 +20,12 @@ from .card_check import card_check_start
 from .checkout import GatewayUnavailable, billing_manager_require, gateway_choose
 from .fulfilment import StatusApplied, order_status_apply
 from .gopay_link import gopay_account_of, gopay_link_mark_linked, gopay_link_owned
-from .subscriptions import renewal_orders_void, subscription_auto_renewal_on, subscription_changed
+from .subscriptions import (
+    renewal_orders_void,
+    subscription_auto_renewal_off,
+    subscription_auto_renewal_on,
+    subscription_changed,
+)
 
 
 def auto_renewal_start(*, membership: Membership, gateway: object, payment_token: object) -> str | None:
@@ -84,7 +89,7 @@ def auto_renewal_enable(*, membership: Membership, gateway: object, payment_toke
         subscription = subscription_current_for_update(organization_id=membership.organization_id)
         subscription_auto_renewal_on(subscription, gateway=adapter.code, reference=reference)
         if gopay_account is not None:
-            gopay_link_mark_linked(account_id=gopay_account)
+            gopay_link_mark_linked(account_id=gopay_account, reference=reference)
     return subscription
 
 
@@ -142,7 +147,8 @@ def auto_renewal_plan_activated(*, gateway: str, reference: str) -> bool:
 
 
 def auto_renewal_disable(*, membership: Membership) -> Subscription:
-    """Back to manual renewal: the gateway's recurring plan is switched off."""
+    """Back to manual renewal: the gateway's recurring plan is switched off first (a failure:
+    503, nothing changed), then a GoPay account it charged is unbound after commit."""
     billing_manager_require(membership)
     subscription = subscription_current_get(organization=membership.organization)
     if subscription is None or subscription.renewal_mode != Subscription.RenewalMode.AUTO:
@@ -153,12 +159,10 @@ def auto_renewal_disable(*, membership: Membership) -> Subscription:
             recurring.stop(reference=subscription.auto_renewal_reference)
         except GatewayError as exc:
             raise GatewayUnavailable(_("The payment gateway is not answering. Please try again in a moment.")) from exc
-    # The reference stays: a charge that raced the stop is still recognised (late-payment rule).
-    Subscription.objects.filter(pk=subscription.pk).update(
-        renewal_mode=Subscription.RenewalMode.MANUAL, updated_at=timezone.now()
-    )
-    subscription_changed(subscription.organization_id)
-    subscription.refresh_from_db()
+    with transaction.atomic():
+        subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
+        if subscription.renewal_mode == Subscription.RenewalMode.AUTO:
+            subscription_auto_renewal_off(subscription)
     return subscription
 
 

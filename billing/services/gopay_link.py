@@ -3,7 +3,9 @@ asks Midtrans to link it (GoPay Tokenization) and sends the owner to GoPay's act
 When the owner comes back, or Midtrans' linking notification arrives, MODO asks Midtrans
 for the account (never the browser or the notification body); once it is ENABLED the Midtrans
 subscription is created on it and renewal turns automatic. Pending, expired or disabled:
-renewal stays manual and /billing/ says why. Only the account_id is kept (to unlink later)."""
+renewal stays manual and /billing/ says why. Only the account_id is kept: an account MODO
+does not charge (a linking it did not use, auto-renewal turned off) is unbound with it
+(services.gopay_unbind)."""
 
 import logging
 import re
@@ -23,9 +25,11 @@ from ..gateways.midtrans_recurring import GOPAY_PREFIX
 from ..models import GopayLink, Subscription
 from ..selectors import subscription_current_for_update, subscription_current_get
 from .checkout import GatewayUnavailable, billing_manager_require, gateway_choose
+from .gopay_unbind import gopay_link_unbind_later
 from .subscriptions import subscription_auto_renewal_on
 
 logger = logging.getLogger(__name__)
+UNBIND_STATES = (GopayLink.Status.UNBINDING, GopayLink.Status.UNBOUND, GopayLink.Status.UNBIND_FAILED)
 
 # An Indonesian mobile number: +62 / 62 / 0, then 8 and 8 to 11 more digits. Midtrans wants it
 # without the country code and without the leading 0 (9 to 12 digits).
@@ -85,10 +89,11 @@ def gopay_link_owned(*, organization_id, account_id: str) -> bool:
     return GopayLink.objects.filter(organization_id=organization_id, account_id=account_id).exists()
 
 
-def gopay_link_mark_linked(*, account_id: str) -> None:
-    """Auto-renewal went on through the API with this account: its pending linking is done."""
-    GopayLink.objects.filter(account_id=account_id, status=GopayLink.Status.PENDING).update(
-        status=GopayLink.Status.LINKED, updated_at=timezone.now()
+def gopay_link_mark_linked(*, account_id: str, reference: str) -> None:
+    """Auto-renewal went on through the API with this account (Midtrans says it is ENABLED):
+    linked, charged by the Midtrans subscription `reference` (unbound when that stops)."""
+    GopayLink.objects.filter(account_id=account_id).exclude(status__in=UNBIND_STATES).update(
+        status=GopayLink.Status.LINKED, reason="", recurring_reference=reference[:100], updated_at=timezone.now()
     )
 
 
@@ -105,6 +110,8 @@ def gopay_link_apply(*, account_id: str) -> LinkApplied:
         link = GopayLink.objects.select_for_update().filter(account_id=account_id).first()
         if link is None:
             return LinkApplied("ignored", "unknown account")
+        if link.status == GopayLink.Status.EXPIRED:
+            return _late_link_unbind(link)
         if link.status != GopayLink.Status.PENDING:
             return LinkApplied("ignored", f"already {link.status}")
         account = gopay_account_get(link.account_id)
@@ -124,7 +131,7 @@ def gopay_link_apply(*, account_id: str) -> LinkApplied:
             or subscription.status != Subscription.Status.ACTIVE
             or subscription.renewal_mode == Subscription.RenewalMode.AUTO
         ):
-            _fail(link, GopayLink.Status.FAILED, "plan_changed")
+            gopay_link_unbind_later(link, reason="plan_changed")  # ENABLED, but charged by nothing
             return LinkApplied("processed", "the plan changed meanwhile")
         owner = link.organization.memberships.filter(role=Membership.Role.OWNER).select_related("user").first()
         try:
@@ -138,12 +145,22 @@ def gopay_link_apply(*, account_id: str) -> LinkApplied:
             if exc.retryable:
                 raise
             logger.warning("Midtrans refused the subscription of GoPay account %s: %s", account_id, exc)
-            _fail(link, GopayLink.Status.FAILED, "subscription_refused")
+            gopay_link_unbind_later(link, reason="subscription_refused")
             return LinkApplied("processed", "subscription refused")
         subscription_auto_renewal_on(subscription, gateway="midtrans", reference=reference)
         link.status = GopayLink.Status.LINKED
-        link.save(update_fields=["status", "updated_at"])
+        link.recurring_reference = reference[:100]
+        link.save(update_fields=["status", "recurring_reference", "updated_at"])
     return LinkApplied("processed", "auto-renewal on")
+
+
+def _late_link_unbind(link: GopayLink) -> LinkApplied:
+    """A cue for a linking MODO gave up on: an account enabled after all is charged by
+    nothing, so it is unbound; renewal stays manual."""
+    if gopay_account_get(link.account_id).status != "ENABLED":
+        return LinkApplied("ignored", "already expired")
+    gopay_link_unbind_later(link)
+    return LinkApplied("processed", "enabled after it expired: unbound")
 
 
 def gopay_link_return(*, membership: Membership) -> GopayLink | None:
@@ -169,8 +186,8 @@ def _fail(link: GopayLink, status: str, reason: str) -> None:
 
 def gopay_links_expire(*, older_than: timedelta) -> int:
     """Pending GoPay linkings never confirmed (the owner left GoPay's page, say): expired, so
-    /billing/ stops saying "pending"; an ENABLED account found later is then ignored. The
-    number expired."""
+    /billing/ stops saying "pending"; an account Midtrans' notification later says is ENABLED
+    is then unbound, not used (gopay_link_apply). The number expired."""
     return GopayLink.objects.filter(status=GopayLink.Status.PENDING, created_at__lt=timezone.now() - older_than).update(
         status=GopayLink.Status.EXPIRED, reason="no_confirmation", updated_at=timezone.now()
     )

@@ -31,6 +31,7 @@ from ..models import Order, Plan, Subscription
 from ..recurring_tasks import payment_link_expire, recurring_amount_sync, recurring_stop
 from ..selectors import CURRENT_STATUSES, subscription_cache_key, subscription_current_for_update
 from .checkout import GatewayUnavailable, billing_manager_require
+from .gopay_unbind import gopay_links_unbind
 
 
 def subscription_changed(organization_id) -> None:
@@ -48,6 +49,19 @@ def subscription_auto_renewal_on(subscription: Subscription, *, gateway: str, re
     subscription.auto_renewal_gateway = gateway
     subscription.auto_renewal_reference = reference[:100]
     subscription.save(update_fields=["renewal_mode", "auto_renewal_gateway", "auto_renewal_reference", "updated_at"])
+    subscription_changed(subscription.organization_id)
+
+
+def subscription_auto_renewal_off(subscription: Subscription) -> None:
+    """Inside the subscription's lock: renewal by hand from now on, and the GoPay account its
+    Midtrans subscription charged (if any) is unbound after commit (services.gopay_unbind), in
+    the same transaction, so no failure leaves renewal half on. The caller stops the gateway's
+    plan. The recurring reference stays: a charge that raced the stop is still recognised."""
+    subscription.renewal_mode = Subscription.RenewalMode.MANUAL
+    Subscription.objects.filter(pk=subscription.pk).update(
+        renewal_mode=Subscription.RenewalMode.MANUAL, updated_at=timezone.now()
+    )
+    gopay_links_unbind(gateway=subscription.auto_renewal_gateway, reference=subscription.auto_renewal_reference)
     subscription_changed(subscription.organization_id)
 
 
@@ -214,11 +228,11 @@ def subscription_cancel(*, membership: Membership) -> Subscription:
         subscription = subscription_current_for_update(organization_id=membership.organization_id)
         if subscription.status != Subscription.Status.ACTIVE:
             raise ValidationFailed(_("Only an active plan can be canceled."), code="NOT_ACTIVE")
+        if subscription.renewal_mode == Subscription.RenewalMode.AUTO:  # stopped at the gateway above
+            subscription_auto_renewal_off(subscription)
         subscription.status = Subscription.Status.CANCELED
         subscription.next_plan = None
-        # The recurring reference stays: a charge that raced the stop is still recognised.
-        subscription.renewal_mode = Subscription.RenewalMode.MANUAL
-        subscription.save(update_fields=["status", "next_plan", "renewal_mode", "updated_at"])
+        subscription.save(update_fields=["status", "next_plan", "updated_at"])
         subscription_changed(subscription.organization_id)
         renewal_orders_void(subscription, reason="canceled_by_owner")
     return subscription
@@ -255,15 +269,13 @@ def renewal_orders_void(subscription: Subscription, *, reason: str, keep_period_
 
 
 def subscription_recurring_stop(subscription: Subscription) -> None:
-    """Inside the subscription's lock: back to manual renewal and, after commit, the gateway's
-    recurring plan is stopped (retried until the gateway answers). The reference stays, so a
-    charge that raced the stop is still recognised (and follows the late-payment rule)."""
+    """Inside the subscription's lock: back to manual renewal (a GoPay account it charged is
+    unbound) and, after commit, the gateway's recurring plan is stopped (retried until the
+    gateway answers). The reference stays, so a charge that raced the stop is still recognised
+    (and follows the late-payment rule)."""
     if subscription.renewal_mode != Subscription.RenewalMode.AUTO:
         return
-    subscription.renewal_mode = Subscription.RenewalMode.MANUAL
-    Subscription.objects.filter(pk=subscription.pk).update(
-        renewal_mode=Subscription.RenewalMode.MANUAL, updated_at=timezone.now()
-    )
+    subscription_auto_renewal_off(subscription)
     gateway, reference = subscription.auto_renewal_gateway, subscription.auto_renewal_reference
     transaction.on_commit(lambda: recurring_stop.delay(gateway, reference))
 

@@ -32,8 +32,9 @@ BILLING_CARD_CHECK_IDR = env.int("BILLING_CARD_CHECK_IDR", default=10000)
 # A card check or GoPay linking for auto-renewal still unconfirmed after this many minutes is
 # expired by beat (billing_expire_auto_renewal_setups): /billing/ stops saying "pending".
 BILLING_AUTO_RENEWAL_SETUP_EXPIRY_MINUTES = env.int("BILLING_AUTO_RENEWAL_SETUP_EXPIRY_MINUTES", default=60)
-# What MODO must undo at Midtrans (cancel a card check's 10.000 IDR) is tried after commit, then
-# by beat every 10 minutes; after this many tries in all it is flagged for staff in the admin.
+# What MODO must undo at Midtrans (cancel a card check's 10.000 IDR, unbind a GoPay account it
+# no longer charges) is tried after commit, then by beat every 10 minutes; after this many
+# tries in all it is flagged for staff in the admin.
 BILLING_GATEWAY_RELEASE_TRIES = env.int("BILLING_GATEWAY_RELEASE_TRIES", default=6)
 # Invoices: prices include PPN at this rate (percent); the seller's details printed on them.
 BILLING_PPN_RATE = Decimal(env("BILLING_PPN_RATE", default="11"))

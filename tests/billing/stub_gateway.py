@@ -45,6 +45,7 @@ class StubGateway(MidtransStub, XenditStub):
     midtrans_card_saving: set[str] = field(default_factory=set)  # charges asked to save the card (3DS on)
     midtrans_gopay_accounts: dict[str, dict] = field(default_factory=dict)  # account_id -> Get Pay Account answer
     midtrans_cancel_refusals: dict[str, int] = field(default_factory=dict)  # order_id -> cancels still to refuse
+    midtrans_unbind_failures: int = 0  # the next unbinds answered 503 (GoPay's side down)
 
     def reset(self) -> None:
         self.midtrans_saved_tokens.clear()
@@ -56,6 +57,7 @@ class StubGateway(MidtransStub, XenditStub):
         self.xendit_invoices.clear()
         self.keys.clear()
         self.xendit_plans.clear()
+        self.midtrans_unbind_failures = 0
         self.failing = False
 
     def authorized(self, path: str, authorization: str | None) -> bool:

@@ -1,6 +1,6 @@
 """The stub's Midtrans GoPay Tokenization (see stub_gateway): Create Pay Account, Get Pay
-Account's answers, and the customer finishing the linking in GoPay. Wire shapes of Midtrans'
-"Create Pay Account" and "Get Pay Account" references."""
+Account's answers, Unbind Pay Account, and the customer finishing the linking in GoPay. Wire
+shapes of Midtrans' "Create Pay Account", "Get Pay Account" and "Unbind Pay Account" references."""
 
 import base64
 import json
@@ -103,7 +103,44 @@ def gopay_route(stub, method: str, path: str, _query: str, body: object) -> tupl
         return pay_account_create(stub, body)
     if method == "GET" and len(parts) == 4:  # Get Pay Account
         account = stub.midtrans_gopay_accounts.get(parts[3])
-        if account is None:
-            return 404, {"status_code": "404", "status_message": "Account not found."}
-        return 200, account
+        return (404, ACCOUNT_NOT_FOUND) if account is None else (200, account)
+    if method == "POST" and len(parts) == 5 and parts[4] == "unbind":
+        return pay_account_unbind(stub, parts[3], body)
     return None
+
+
+ACCOUNT_NOT_FOUND = {"status_code": "404", "status_message": "Account not found."}
+
+
+def pay_account_unbind(stub, account_id: str, body: object) -> tuple[int, dict]:
+    """`POST /v2/pay/account/{account_id}/unbind` ("Unbind Pay Account", no parameters; the SDK
+    posts `{}`): a linked account becomes DISABLED, answered status_code 204 and account_status
+    DISABLED. An account linked to nothing gets the documented failure form (status_code 202
+    with the channel's code and message, no account_status): what Midtrans answers a second
+    unbind is not documented, so MODO must not rely on it. The next `midtrans_unbind_failures`
+    calls: HTTP 503, GoPay's side down."""
+    account = stub.midtrans_gopay_accounts.get(account_id)
+    if account is None:
+        return 404, ACCOUNT_NOT_FOUND
+    if body not in (None, {}):
+        return 400, {"status_code": "400", "status_message": "Bad Request", "validation_messages": ["no body"]}
+    if stub.midtrans_unbind_failures:
+        stub.midtrans_unbind_failures -= 1
+        return 503, {"status_code": "503", "status_message": "GoPay is not available"}
+    answer = {"payment_type": "gopay", "account_id": account_id}
+    if account["account_status"] not in ("ENABLED", "PENDING"):
+        return 200, {
+            **answer,
+            "status_code": "202",
+            "channel_response_code": "1001",
+            "channel_response_message": "Account is not linked.",
+        }
+    account.update(account_status="DISABLED", status_code="204")
+    account.pop("metadata", None)  # its payment option tokens no longer charge anything
+    return 200, {
+        **answer,
+        "status_code": "204",
+        "account_status": "DISABLED",
+        "channel_response_code": "0",
+        "channel_response_message": "Process service request successfully.",
+    }
