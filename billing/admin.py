@@ -281,8 +281,22 @@ class InvoiceAdmin(admin.ModelAdmin):
         return False
 
 
+# What staff need to see of a release at the gateway (models.GatewayRelease).
+RELEASE_COLUMNS = ("release_tries", "release_error")
+
+
+class AutoRenewalSetupAdmin(admin.ModelAdmin):
+    """Card checks and GoPay linkings: read-only, their services move them."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(CardCheck)
-class CardCheckAdmin(admin.ModelAdmin):
+class CardCheckAdmin(AutoRenewalSetupAdmin):
     """Midtrans card checks (services.card_check): read-only. Release "Refund by hand": Midtrans
     would not cancel the check however often it was asked; its release error says why."""
 
@@ -293,23 +307,16 @@ class CardCheckAdmin(admin.ModelAdmin):
         "reason",
         "amount",
         "release",
-        "release_tries",
-        "release_error",
+        *RELEASE_COLUMNS,
         "voided_at",
         "created_at",
     )
     list_filter = ("release", "status")
     search_fields = ("order_id",)
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(GopayLink)
-class GopayLinkAdmin(admin.ModelAdmin):
+class GopayLinkAdmin(AutoRenewalSetupAdmin):
     """Midtrans GoPay linkings (services.gopay_link): read-only. Status "Unbind by hand": Midtrans
     would not unbind the account however often it was asked; its release error says why."""
 
@@ -319,15 +326,8 @@ class GopayLinkAdmin(admin.ModelAdmin):
         "status",
         "reason",
         "recurring_reference",
-        "release_tries",
-        "release_error",
+        *RELEASE_COLUMNS,
         "created_at",
     )
     list_filter = ("status",)
     search_fields = ("account_id",)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False

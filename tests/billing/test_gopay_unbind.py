@@ -24,13 +24,18 @@ from .test_dev_gateway import signed_in
 from .test_gopay_link import RETURN, link_start, notify
 
 
-def gopay_auto_renewal(owner, organization, midtrans) -> GopayLink:
-    """Auto-renewal on through "Link GoPay" on the page: the account ENABLED, the Midtrans
-    subscription charging its wallet; the link."""
+def linking_started(owner, organization, midtrans):
+    """A paid plan and the owner's "Link GoPay" on the page: their browser and the account_id."""
     paid_plan(organization)
     client = signed_in(owner, organization)
     link_start(client)
-    account_id = midtrans.sent("POST", "/v2/pay/account")[0].answer_id
+    return client, midtrans.sent("POST", "/v2/pay/account")[0].answer_id
+
+
+def gopay_auto_renewal(owner, organization, midtrans) -> GopayLink:
+    """Auto-renewal on through "Link GoPay" on the page: the account ENABLED, the Midtrans
+    subscription charging its wallet; the link."""
+    client, account_id = linking_started(owner, organization, midtrans)
     midtrans.midtrans_gopay_link_done(account_id)
     client.get(RETURN)
     link = GopayLink.objects.get(account_id=account_id)
@@ -187,10 +192,7 @@ def test_the_unbind_needs_midtrans_key(owner, organization, midtrans, settings):
 def test_an_account_linked_after_its_linking_expired_is_unbound_not_used(
     owner, organization, midtrans, django_capture_on_commit_callbacks
 ):
-    paid_plan(organization)
-    client = signed_in(owner, organization)
-    link_start(client)
-    account_id = midtrans.sent("POST", "/v2/pay/account")[0].answer_id
+    client, account_id = linking_started(owner, organization, midtrans)
     with time_machine.travel(timezone.now() + timedelta(minutes=61)):
         assert tasks.billing_expire_auto_renewal_setups() == 1
 
@@ -209,10 +211,7 @@ def test_an_account_linked_after_its_linking_expired_is_unbound_not_used(
 def test_an_account_enabled_for_a_plan_that_changed_meanwhile_is_unbound(
     owner, organization, midtrans, django_capture_on_commit_callbacks
 ):
-    paid_plan(organization)
-    client = signed_in(owner, organization)
-    link_start(client)
-    account_id = midtrans.sent("POST", "/v2/pay/account")[0].answer_id
+    client, account_id = linking_started(owner, organization, midtrans)
     turn_off("another_plan", owner_api=None, organization=organization, staff_client=None)  # a new plan
 
     with django_capture_on_commit_callbacks(execute=True):
