@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 from bench.benchdb import recreate_database  # noqa: E402
 from bench.clients import PORT, cpu_seconds, first_partial_ms, login, request, rss_mb, storm, worker_pids  # noqa: E402
 from bench.stubs import CHUNKS, IMAGE_SECONDS, LONG_SECONDS, LONG_TAG, PROVIDER_SECONDS, stubs_start  # noqa: E402
+from core.compose import QUIET, service_command  # noqa: E402
 
 BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/modo_bench_slow")
 BENCH_REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
@@ -149,30 +150,11 @@ def main() -> int:
         cwd=ROOT,
     )
     workers = [
-        subprocess.Popen(  # noqa: S603
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "modo",
-                "worker",
-                "-Q",
-                "text,images,video",
-                "--pool",
-                "threads",
-                "--concurrency",
-                IO_THREADS,
-                "--hostname",
-                f"io{number}@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--loglevel",
-                "ERROR",
-            ],
+        subprocess.Popen(  # noqa: S603 - docker-compose.yml's worker-io, BENCH_IO_THREADS threads
+            service_command("worker-io", *QUIET, concurrency=IO_THREADS, hostname=f"io{number}@%h", loglevel="ERROR"),
             env={**env, "DATABASE_POOL_MAX_SIZE": WORKER_DATABASE_POOL},
             cwd=ROOT,
-        )  # fmt: skip
+        )
         for number in range(IO_WORKERS)
     ]
     results: dict = {}
