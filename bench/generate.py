@@ -26,14 +26,9 @@ active subscription to a paid plan made for the bench (not for sale; a daily lim
 reaches), so the trial does not apply and the rate limit counts against the plan's limit.
 """
 
-import http.client
-import json
 import os
-import statistics
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,20 +36,19 @@ sys.path.insert(0, str(ROOT))
 
 from bench.benchdb import recreate_database  # noqa: E402
 from bench.benchusers import (  # noqa: E402
-    PASSWORD,
     make_reference_organizations,
     make_users,
     reference_balances_restore,
 )
+from bench.generatekit.cells import PORT, SECONDS, login, merged, run_cell, wait_until_serving  # noqa: E402
+from bench.generatekit.probes import audit, provider_time_ms, round_trips_of_one_generation  # noqa: E402
 
 BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/modo_bench_ai")
 BENCH_REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
-SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 # Bare and story cells alternate this many times per connection count: a machine whose speed
 # drifts (a shared host) then drifts under both, not under one of them.
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CONNECTIONS = [int(n) for n in os.environ.get("BENCH_CONNECTIONS", "1,16,64").split(",")]
-PORT = int(os.environ.get("BENCH_PORT", "8765"))
 GUNICORN_WORKERS = os.environ.get("BENCH_GUNICORN_WORKERS", "2")
 TEXT_THREADS = os.environ.get("BENCH_TEXT_THREADS", "32")
 KINDS = ("bare", "story", "reference")  # the order of the cells in each round
@@ -139,191 +133,12 @@ def setup_django():
     django.setup()
 
 
-def wait_until_serving(seconds: float = 120) -> None:
-    """Until /healthz answers (every worker may take a while to boot on a busy machine)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=5)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except (OSError, http.client.HTTPException):
-            pass
-        time.sleep(0.5)
-    raise RuntimeError("gunicorn did not answer /healthz")
-
-
-def login(email: str) -> str:
-    conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)  # a busy machine hashes slowly
-    conn.request(
-        "POST",
-        "/api/auth/app/v1/auth/login",
-        body=json.dumps({"email": email, "password": PASSWORD}),
-        headers={"Content-Type": "application/json"},
-    )
-    answer = json.loads(conn.getresponse().read())
-    conn.close()
-    if "meta" not in answer:
-        raise RuntimeError(f"login of {email} failed: {answer}")
-    return answer["meta"]["session_token"]
-
-
-def story_ok(status: int, body: bytes) -> bool:
-    if status != 200:
-        return False
-    data = json.loads(body)
-    beats = data.get("data", {}).get("beats", [])
-    return data.get("success") is True and data.get("cached") is False and 5 <= len(beats) <= 12
-
-
-def bare_ok(status: int, body: bytes) -> bool:
-    return status == 200 and json.loads(body).get("ok") is True
-
-
-def run_cell(kind: str, tokens: list[str], references: list[str], connections: int) -> dict:
-    latencies: list[float] = []
-    wrong: list[str] = []
-    lock = threading.Lock()
-    ready = threading.Barrier(connections + 1)
-    deadline = [0.0]
-
-    def run(index: int) -> None:
-        token = tokens[index]
-        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
-        mine: list[float] = []
-        bad: list[str] = []
-        sequence = 0
-        ready.wait()
-        while time.perf_counter() < deadline[0]:
-            sequence += 1
-            if kind in ("bare", "reference"):
-                url = "/bench/bare" if kind == "bare" else f"/bench/deduct/{references[index]}"
-                method, body, check, headers = "GET", None, bare_ok, {}
-            else:
-                premise = f"Connection {index} request {sequence}: a kite that remembers every storm"
-                method, url, check = "POST", "/api/ai/generate-story", story_ok
-                body = json.dumps({"premise": premise, "quality": "fast"})
-                headers = {"Content-Type": "application/json", "X-Session-Token": token}
-            started = time.perf_counter()
-            try:
-                conn.request(method, url, body=body, headers=headers)
-                response = conn.getresponse()
-                payload = response.read()
-            except (OSError, http.client.HTTPException) as error:
-                bad.append(f"{type(error).__name__}: {error}")
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
-                continue
-            elapsed = time.perf_counter() - started
-            if check(response.status, payload):
-                mine.append(elapsed)
-            else:
-                bad.append(f"{response.status}: {payload[:200]!r}")
-        conn.close()
-        with lock:
-            latencies.extend(mine)
-            wrong.extend(bad)
-
-    workers = [threading.Thread(target=run, args=(i,)) for i in range(connections)]
-    for worker in workers:
-        worker.start()
-    deadline[0] = time.perf_counter() + SECONDS
-    started = time.perf_counter()
-    ready.wait()
-    for worker in workers:
-        worker.join()
-    elapsed = time.perf_counter() - started
-    return {"rps": len(latencies) / elapsed, "latencies": latencies, "elapsed": elapsed, "wrong": wrong}
-
-
-def merged(cells: list[dict]) -> dict:
-    """The rounds of one kind of cell as one: requests over the time of all, percentiles of all."""
-    latencies = sorted(latency for cell in cells for latency in cell["latencies"])
-
-    def pct(q: float) -> float:
-        return latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else float("nan")
-
-    return {
-        "rps": len(latencies) / sum(cell["elapsed"] for cell in cells),
-        "p50": pct(0.50),
-        "p99": pct(0.99),
-        "ok": len(latencies),
-        "wrong": [line for cell in cells for line in cell["wrong"]],
-    }
-
-
-def provider_time_ms() -> float:
-    """The local provider's own time for one story (what the pipeline time excludes)."""
-    from aigen import prompts
-    from aigen.registry import provider_chain
-    from aigen.story import STORY_SCHEMA
-
-    provider = provider_chain("text:fast")[0]
-    timings = []
-    for index in range(300):
-        prompt = prompts.story_prompt(premise=f"Provider timing {index}: a kite", variation=0)
-        started = time.perf_counter()
-        provider.story(system=prompts.STORY_SYSTEM, prompt=prompt, schema=STORY_SCHEMA)
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings) * 1000
-
-
-def round_trips_of_one_generation(token: str) -> tuple[int, int, list[str]]:
-    """Database queries and Redis commands of one generate-story as the bench sends it (app
-    session token), in this process, after one generation has warmed the caches (the
-    membership and the subscription state are cached per user and organization)."""
-    import redis
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-
-    client = Client(HTTP_HOST="127.0.0.1", HTTP_X_SESSION_TOKEN=token)
-    warm = client.post("/api/ai/generate-story", {"premise": "Warming up", "quality": "fast"}, "application/json")
-    assert warm.status_code == 200, warm.content
-    commands: list[str] = []
-    original = redis.Redis.execute_command
-
-    def counting(self, *args, **options):
-        commands.append(str(args[0]))
-        return original(self, *args, **options)
-
-    redis.Redis.execute_command = counting
-    try:
-        with CaptureQueriesContext(connection) as queries:
-            response = client.post(
-                "/api/ai/generate-story", {"premise": "Counting round trips", "quality": "fast"}, "application/json"
-            )
-    finally:
-        redis.Redis.execute_command = original
-    assert response.status_code == 200, response.content
-    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
-    return len(statements), len(commands), statements + ["redis: " + " ".join(commands)]
-
-
 def text_worker_start(env: dict) -> subprocess.Popen:
-    """The `text` worker, as production runs it: a threads pool waiting on providers."""
-    return subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "celery", "-A", "modo", "worker", "-Q", "text", "--pool", "threads",
-         "--concurrency", TEXT_THREADS, "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
+    """docker-compose.yml's I/O worker (a threads pool waiting on providers), on `text` only."""
+    from core.compose import QUIET, service_command
 
-
-def audit() -> tuple[bool, int, int]:
-    from django.core.management import call_command
-
-    from aigen.models import GenerationJob
-    from credits.models import CreditTransaction
-
-    try:
-        call_command("credits_audit", stdout=open(os.devnull, "w"))  # noqa: SIM115
-        clean = True
-    except SystemExit as exit_:
-        clean = exit_.code in (0, None)
-    usage = CreditTransaction.objects.filter(type="usage").count()
-    succeeded = GenerationJob.objects.filter(status="succeeded").count()
-    return clean, usage, succeeded
+    command = service_command("worker-io", *QUIET, queues="text", concurrency=TEXT_THREADS, loglevel="WARNING")
+    return subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)  # noqa: S603
 
 
 def interpreter() -> str:

@@ -37,7 +37,9 @@ sys.path.insert(0, str(ROOT))
 
 from bench.benchdb import recreate_database  # noqa: E402
 from bench.clients import PORT, cpu_seconds, first_partial_ms, login, request, rss_mb, storm, worker_pids  # noqa: E402
+from bench.generatekit.probes import audit  # noqa: E402
 from bench.stubs import CHUNKS, IMAGE_SECONDS, LONG_SECONDS, LONG_TAG, PROVIDER_SECONDS, stubs_start  # noqa: E402
+from core.compose import QUIET, service_command  # noqa: E402
 
 BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/modo_bench_slow")
 BENCH_REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
@@ -149,30 +151,11 @@ def main() -> int:
         cwd=ROOT,
     )
     workers = [
-        subprocess.Popen(  # noqa: S603
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "modo",
-                "worker",
-                "-Q",
-                "text,images,video",
-                "--pool",
-                "threads",
-                "--concurrency",
-                IO_THREADS,
-                "--hostname",
-                f"io{number}@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--loglevel",
-                "ERROR",
-            ],
+        subprocess.Popen(  # noqa: S603 - docker-compose.yml's worker-io, BENCH_IO_THREADS threads
+            service_command("worker-io", *QUIET, concurrency=IO_THREADS, hostname=f"io{number}@%h", loglevel="ERROR"),
             env={**env, "DATABASE_POOL_MAX_SIZE": WORKER_DATABASE_POOL},
             cwd=ROOT,
-        )  # fmt: skip
+        )
         for number in range(IO_WORKERS)
     ]
     results: dict = {}
@@ -268,9 +251,6 @@ def main() -> int:
 
 
 def report(results: dict) -> int:
-    from django.core.management import call_command
-
-    from aigen.models import GenerationJob
     from credits.models import CreditTransaction
 
     stories, bare = results["stories"], results["bare"]
@@ -335,14 +315,8 @@ def report(results: dict) -> int:
             f"web workers never restarted: {same_workers}"
         )
     print(f"memory: web {results['web_mb']:.0f} MB (master + workers), I/O workers {results['worker_mb']:.0f} MB")
-    try:
-        call_command("credits_audit", stdout=open(os.devnull, "w"))  # noqa: SIM115
-        clean = True
-    except SystemExit as exit_:
-        clean = exit_.code in (0, None)
-    charges = CreditTransaction.objects.filter(type="usage").count()
+    clean, charges, succeeded = audit()
     refunds = CreditTransaction.objects.filter(type="refund").count()
-    succeeded = GenerationJob.objects.filter(status="succeeded").count()
     print(f"audit: {'clean' if clean else 'DRIFT'}; charges {charges}, refunds {refunds}, succeeded jobs {succeeded}")
     good = clean and ok == len(stories["answers"]) and charges == succeeded + refunds
     print("OK" if good else "FAILED")

@@ -8,6 +8,8 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from core.compose import QUIET, service_command
+
 from .config import (
     BENCH_REDIS,
     CELERY_CORES,
@@ -128,25 +130,16 @@ def start_servers(env: dict) -> tuple[subprocess.Popen, list[subprocess.Popen]]:
         preexec_fn=pinned(WEB_CORES),  # noqa: PLW1509 - affinity only
     )
     workers = [
-        subprocess.Popen(  # noqa: S603
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "modo",
+        subprocess.Popen(  # noqa: S603 - docker-compose.yml's worker (prefork), on these queues
+            service_command(
                 "worker",
-                "-Q",
-                queues,
-                "--concurrency",
-                processes,
-                "--hostname",
-                f"bench-{queues.replace(',', '-')}@%h",
-                "--without-gossip",
-                "--without-mingle",
+                *QUIET,
                 "--without-heartbeat",
-                "--loglevel=WARNING",
-            ],
+                queues=queues,
+                concurrency=processes,
+                hostname=f"bench-{queues.replace(',', '-')}@%h",
+                loglevel="WARNING",
+            ),
             env=env,
             cwd=ROOT,
             stdout=open(OUT / f"worker-{queues.replace(',', '-')}.log", "w"),  # noqa: SIM115

@@ -30,6 +30,8 @@ if REDIS_URL:
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
     SESSION_CACHE_ALIAS = "sessions"
+    # One client per pool, not one per cache object (per ASGI request): core.redis_clients.
+    DJANGO_REDIS_CONNECTION_FACTORY = "core.redis_clients.SharedClientConnectionFactory"
 else:
     # Files under var/cache: shared by the web process and the worker (a plan bought in one is
     # seen by the other), with no server. Its increments are not atomic; Redis is for real load.

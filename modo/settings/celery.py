@@ -20,6 +20,9 @@ if CELERY_BROKER_URL == "filesystem://":
 else:
     # A task not acknowledged within an hour is redelivered; longer than any video job.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # kombu's Redis transport, publishing through one kept client (core.redis_clients).
+    CELERY_BROKER_TRANSPORT = "core.redis_clients:Transport"
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_IGNORE_RESULT = True
 # There is no result backend. Celery makes a backend object per thread unless told it is

@@ -210,3 +210,30 @@ def test_a_cut_off_story_fails_its_job_refunds_once_and_saves_nothing(
     assert job.status == "failed" and job.refunded and job.result is None and not job.output_file
     assert CreditTransaction.objects.filter(type="refund").count() == 1
     assert job.provider == provider  # the local fallback did not write a story after the cut
+
+
+@pytest.mark.parametrize(("entry", "provider", "wire", "what", "suffix"), TEXT_ADAPTERS[:1], ids=TEXT_IDS[:1])
+def test_gemini_gets_the_request_the_sdks_typed_call_sends(settings, stub, entry, provider, wire, what, suffix):
+    """The adapter writes the JSON body itself (the typed path's pydantic cost): it must stay
+    the request google-genai's generate_content_stream sends for the same arguments."""
+    from google.genai import types
+
+    from aigen.prompts import STORY_SYSTEM
+    from aigen.providers.gemini import _client
+
+    stub.script = [stream_reply(wire, pieces=3), stream_reply(wire, pieces=3)]
+    instance = adapter(settings, stub, entry, provider, suffix)
+    list(instance.story_stream(system=STORY_SYSTEM, prompt="Premise:\nA kite", schema=STORY_SCHEMA))
+    config = types.GenerateContentConfig(
+        system_instruction=STORY_SYSTEM, response_mime_type="application/json", temperature=0.9, max_output_tokens=4096
+    )
+    list(
+        _client(instance.config, "gemini").models.generate_content_stream(
+            model=instance.config.model, contents="Premise:\nA kite", config=config
+        )
+    )
+
+    (ours_method, ours_path, ours_headers, ours), (sdk_method, sdk_path, sdk_headers, sdk) = stub.requests
+    assert (ours_method, ours_path) == (sdk_method, sdk_path)
+    assert ours_headers["x-goog-api-key"] == sdk_headers["x-goog-api-key"] == "test-key"
+    assert json.loads(ours) == json.loads(sdk)

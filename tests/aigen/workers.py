@@ -4,13 +4,14 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
+
+from core.compose import QUIET, service_command
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,23 +47,16 @@ def worker_start(
     *, queues: str = ALL_QUEUES, pool: str = "solo", concurrency: int = 1, **extra: str
 ) -> subprocess.Popen:
     """A worker on `queues`; pool `threads` (with `concurrency`) as production's I/O workers."""
-    return subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "modo",
+    return subprocess.Popen(  # noqa: S603 - docker-compose.yml's worker, on the test's queues and pool
+        service_command(
             "worker",
-            "-Q",
-            queues,
-            f"--pool={pool}",
-            f"--concurrency={concurrency}",
-            "--without-gossip",
-            "--without-mingle",
+            *QUIET,
             "--without-heartbeat",
-            "--loglevel=WARNING",
-        ],
+            queues=queues,
+            pool=pool,
+            concurrency=concurrency,
+            loglevel="WARNING",
+        ),
         cwd=ROOT,
         env=worker_env(**extra),
         stdout=subprocess.DEVNULL,
