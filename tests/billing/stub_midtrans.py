@@ -8,7 +8,7 @@ import json
 import re
 import uuid
 
-from .stub_midtrans_gopay import pay_account_link_done, pay_account_wallet_token
+from .stub_midtrans_gopay import pay_account_link_done, pay_account_notification, pay_account_wallet_token
 
 ONE_TIME_TOKEN = re.compile(r"\d{6,8}-\d{4}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 NOT_FOUND = {"status_code": "404", "status_message": "Transaction doesn't exist."}
@@ -48,6 +48,11 @@ class MidtransStub:
         """The customer finished (ENABLED) or abandoned (EXPIRED) GoPay linking, or unlinked
         (DISABLED); the linking notification Midtrans POSTs (stub_midtrans_gopay)."""
         return pay_account_link_done(self, account_id, status)
+
+    def midtrans_gopay_account_notification(self, account_id: str, status: str, *, key: str | None = None) -> bytes:
+        """A Pay Account notification saying `status`, whatever Midtrans knows (a replay, an
+        out-of-order delivery), signed with `key` (default: the stub's Midtrans key)."""
+        return pay_account_notification(self, account_id, status, key=key)
 
     def midtrans_gopay_token(self, account_id: str) -> str:
         return pay_account_wallet_token(self, account_id)
