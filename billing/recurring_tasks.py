@@ -79,8 +79,12 @@ def _release_try(model, pk: int, *, pending: dict, done: dict, gave_up: dict, at
     counted with the gateway's answer, and after BILLING_GATEWAY_RELEASE_TRIES `gave_up`,
     which flags it for staff with `staff_note`. True when done now."""
     with transaction.atomic():
-        row = model.objects.select_for_update(skip_locked=True).filter(pk=pk, **pending).first()
-        if row is None:  # done already, or being tried right now
+        # Waits for a lock someone holds (a replayed notification reading the row, the other
+        # of the task and beat trying it): skipping would leave the after-commit try to beat.
+        # The filter is checked again on the row as committed, so a release done meanwhile is
+        # not tried twice.
+        row = model.objects.select_for_update().filter(pk=pk, **pending).first()
+        if row is None:  # done already
             return False
         now, tries = timezone.now(), row.release_tries + 1
         try:
