@@ -298,7 +298,8 @@ class AutoRenewalSetupAdmin(admin.ModelAdmin):
 @admin.register(CardCheck)
 class CardCheckAdmin(AutoRenewalSetupAdmin):
     """Midtrans card checks (services.card_check): read-only. Release "Refund by hand": Midtrans
-    would not cancel the check however often it was asked; its release error says why."""
+    would not cancel the check however often it was asked, nor refund it; its release error
+    says why."""
 
     list_display = (
         "order_id",

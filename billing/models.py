@@ -333,12 +333,14 @@ class CardCheck(GatewayRelease, TimeStampedModel):
         EXPIRED = "expired", _("Not confirmed in time")
 
     class Release(models.TextChoices):
-        """The check's money once Midtrans took it: cancelled at Midtrans, or refunded by staff."""
+        """The check's money once Midtrans took it: cancelled at Midtrans, refunded there when
+        cancels keep being refused, or flagged for staff to refund by hand."""
 
         NONE = "", _("Nothing held")
         PENDING = "pending", _("To cancel at Midtrans")
         RELEASED = "released", _("Cancelled at Midtrans")
         FAILED = "failed", _("Refund by hand")
+        REFUNDED = "refunded", _("Refunded at Midtrans")
 
     order_id = models.CharField(max_length=50, unique=True)
     organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="card_checks")
