@@ -13,7 +13,7 @@ from .gateways import GatewayError
 from .models import CardCheck, CreditPack, Fulfilment, GopayLink, Invoice, Order, Plan, Subscription, WebhookEvent
 from .services.fulfilment import AmountMismatch
 from .services.orders import order_recheck
-from .services.releases_by_hand import card_check_refunded_by_hand, gopay_link_unbound_by_hand
+from .services.releases_by_hand import release_handled_by_hand
 from .services.subscriptions import (
     subscription_cancel_by_staff,
     subscription_changed,
@@ -291,7 +291,6 @@ class AutoRenewalSetupAdmin(admin.ModelAdmin):
     """Card checks and GoPay linkings: read-only, their services move them. Staff with the
     model's change permission may mark a flagged one handled by hand (audited)."""
 
-    handled_by_hand = None  # the service: (row id, actor) -> whether it moved
     handled_message = ""
 
     def has_add_permission(self, request) -> bool:
@@ -307,7 +306,7 @@ class AutoRenewalSetupAdmin(admin.ModelAdmin):
 
     def _mark_handled(self, request, queryset) -> None:
         pks = list(queryset.values_list("pk", flat=True))
-        moved = sum(1 for pk in pks if self.handled_by_hand(pk, request.user))
+        moved = sum(1 for pk in pks if release_handled_by_hand(self.model, pk, actor=request.user))
         if moved:
             self.message_user(request, self.handled_message % {"count": moved}, messages.SUCCESS)
         if len(pks) > moved:
@@ -337,10 +336,6 @@ class CardCheckAdmin(AutoRenewalSetupAdmin):
     actions = ["mark_refunded_by_hand"]
     handled_message = _("%(count)s marked refunded by hand.")
 
-    @staticmethod
-    def handled_by_hand(pk, actor) -> bool:
-        return card_check_refunded_by_hand(check_id=pk, actor=actor)
-
     @admin.action(description=_("Mark refunded by hand (audited)"), permissions=["handle"])
     def mark_refunded_by_hand(self, request, queryset):
         self._mark_handled(request, queryset)
@@ -365,10 +360,6 @@ class GopayLinkAdmin(AutoRenewalSetupAdmin):
     search_fields = ("account_id",)
     actions = ["mark_unbound_by_hand"]
     handled_message = _("%(count)s marked unbound by hand.")
-
-    @staticmethod
-    def handled_by_hand(pk, actor) -> bool:
-        return gopay_link_unbound_by_hand(link_id=pk, actor=actor)
 
     @admin.action(description=_("Mark unbound by hand (audited)"), permissions=["handle"])
     def mark_unbound_by_hand(self, request, queryset):

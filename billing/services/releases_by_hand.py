@@ -11,10 +11,28 @@ from audit.services import staff_action_record
 
 from ..models import CardCheck, GopayLink
 
+# Per model: the field that flags it, its flagged and its handled value, the audit reason.
+BY_HAND = {
+    CardCheck: (
+        "release",
+        CardCheck.Release.FAILED,
+        CardCheck.Release.BY_HAND,
+        "Card check of {row.amount} IDR refunded by hand.",
+    ),
+    GopayLink: (
+        "status",
+        GopayLink.Status.UNBIND_FAILED,
+        GopayLink.Status.UNBOUND_BY_HAND,
+        "GoPay account unbound at Midtrans by hand.",
+    ),
+}
 
-def _handled_by_hand(model, pk: int, *, field: str, flagged: str, handled: str, actor, reason: str) -> bool:
-    """Under the row's lock: `field` from `flagged` to `handled`, the gateway's last answer
-    kept in the audit entry only. True when it moved."""
+
+def release_handled_by_hand(model, pk: int, *, actor) -> bool:
+    """A card check flagged "Refund by hand" becomes "Refunded by hand", a GoPay account
+    flagged "Unbind by hand" "Unbound by hand", under the row's lock; the gateway's last answer
+    is kept in the audit entry. True when it moved."""
+    field, flagged, handled, reason = BY_HAND[model]
     with transaction.atomic():
         row = model.objects.select_for_update().select_related("organization").filter(pk=pk, **{field: flagged}).first()
         if row is None:
@@ -31,29 +49,3 @@ def _handled_by_hand(model, pk: int, *, field: str, flagged: str, handled: str, 
             after={field: handled, "release_error": ""},
         )
     return True
-
-
-def card_check_refunded_by_hand(*, check_id: int, actor) -> bool:
-    """A check flagged "Refund by hand" that staff refunded: "Refunded by hand"."""
-    return _handled_by_hand(
-        CardCheck,
-        check_id,
-        field="release",
-        flagged=CardCheck.Release.FAILED,
-        handled=CardCheck.Release.BY_HAND,
-        actor=actor,
-        reason="Card check of {row.amount} IDR refunded by hand.",
-    )
-
-
-def gopay_link_unbound_by_hand(*, link_id: int, actor) -> bool:
-    """A GoPay account flagged "Unbind by hand" that staff had unbound: "Unbound by hand"."""
-    return _handled_by_hand(
-        GopayLink,
-        link_id,
-        field="status",
-        flagged=GopayLink.Status.UNBIND_FAILED,
-        handled=GopayLink.Status.UNBOUND_BY_HAND,
-        actor=actor,
-        reason="GoPay account unbound at Midtrans by hand.",
-    )

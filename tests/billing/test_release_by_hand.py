@@ -15,7 +15,7 @@ from billing.models import CardCheck, GopayLink
 from ..factories import UserFactory
 from .test_card_check_release import START, beat_runs, card_saved
 from .test_gopay_link import notify
-from .test_gopay_unlinked import gopay_on
+from .test_gopay_unlinked import gopay_unbind_flagged
 
 CHECKS = "/admin/billing/cardcheck/"
 LINKS = "/admin/billing/gopaylink/"
@@ -30,19 +30,6 @@ def flagged_check(owner, organization, midtrans, capture_callbacks) -> CardCheck
     check = CardCheck.objects.get(order_id=order_id)
     assert check.release == "failed"
     return check
-
-
-def flagged_link(owner, owner_api, organization, midtrans, capture_callbacks) -> GopayLink:
-    """A GoPay account Midtrans would not unbind after auto-renewal went off: "Unbind by hand"."""
-    link = gopay_on(owner, organization, midtrans)
-    midtrans.midtrans_unbind_failures = 100
-    with time_machine.travel(START, tick=False) as traveller:
-        with capture_callbacks(execute=True):
-            owner_api.delete("/api/billing/subscription/auto-renewal")
-        beat_runs(traveller)
-    link.refresh_from_db()
-    assert link.status == "unbind_failed"
-    return link
 
 
 def act(client, path: str, action: str, *pks):
@@ -82,7 +69,7 @@ def test_staff_mark_a_check_refunded_by_hand_once_and_it_is_audited(
 def test_staff_mark_a_gopay_account_unbound_by_hand_and_it_stays_so(
     owner, owner_api, organization, midtrans, django_capture_on_commit_callbacks, staff_client
 ):
-    link = flagged_link(owner, owner_api, organization, midtrans, django_capture_on_commit_callbacks)
+    link = gopay_unbind_flagged(owner, owner_api, organization, midtrans, django_capture_on_commit_callbacks)
 
     act(staff_client, LINKS, "mark_unbound_by_hand", link.pk)
 
