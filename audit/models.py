@@ -22,6 +22,7 @@ class StaffAction(models.Model):
         SUBSCRIPTION_CHANGE = "billing.subscription_change", _("Subscription changed")
         ORDER_REVIEW = "billing.order_review", _("Order review changed")
         ORDER_RECHECK = "billing.order_recheck", _("Order re-checked with the gateway")
+        RELEASE_BY_HAND = "billing.release_by_hand", _("Card check refunded or GoPay account unbound by hand")
         ABUSE_FLAG_RESOLVE = "abuse.flag_resolve", _("Abuse flag resolved")
 
     actor = models.ForeignKey(

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_permission_codename
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +13,7 @@ from .gateways import GatewayError
 from .models import CardCheck, CreditPack, Fulfilment, GopayLink, Invoice, Order, Plan, Subscription, WebhookEvent
 from .services.fulfilment import AmountMismatch
 from .services.orders import order_recheck
+from .services.releases_by_hand import release_handled_by_hand
 from .services.subscriptions import (
     subscription_cancel_by_staff,
     subscription_changed,
@@ -286,7 +288,10 @@ RELEASE_COLUMNS = ("release_tries", "release_error")
 
 
 class AutoRenewalSetupAdmin(admin.ModelAdmin):
-    """Card checks and GoPay linkings: read-only, their services move them."""
+    """Card checks and GoPay linkings: read-only, their services move them. Staff with the
+    model's change permission may mark a flagged one handled by hand (audited)."""
+
+    handled_message = ""
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -294,11 +299,26 @@ class AutoRenewalSetupAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_handle_permission(self, request) -> bool:
+        """The model's own change permission (the form itself stays read-only)."""
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.{get_permission_codename('change', opts)}")
+
+    def _mark_handled(self, request, queryset) -> None:
+        pks = list(queryset.values_list("pk", flat=True))
+        moved = sum(1 for pk in pks if release_handled_by_hand(self.model, pk, actor=request.user))
+        if moved:
+            self.message_user(request, self.handled_message % {"count": moved}, messages.SUCCESS)
+        if len(pks) > moved:
+            left = _("%(count)s not flagged: left as they were.") % {"count": len(pks) - moved}
+            self.message_user(request, left, messages.WARNING)
+
 
 @admin.register(CardCheck)
 class CardCheckAdmin(AutoRenewalSetupAdmin):
     """Midtrans card checks (services.card_check): read-only. Release "Refund by hand": Midtrans
-    would not cancel the check however often it was asked; its release error says why."""
+    would not cancel the check however often it was asked, nor refund it; its release error
+    says why. Staff who refunded it mark it "Refunded by hand" (the action, audited)."""
 
     list_display = (
         "order_id",
@@ -313,12 +333,19 @@ class CardCheckAdmin(AutoRenewalSetupAdmin):
     )
     list_filter = ("release", "status")
     search_fields = ("order_id",)
+    actions = ["mark_refunded_by_hand"]
+    handled_message = _("%(count)s marked refunded by hand.")
+
+    @admin.action(description=_("Mark refunded by hand (audited)"), permissions=["handle"])
+    def mark_refunded_by_hand(self, request, queryset):
+        self._mark_handled(request, queryset)
 
 
 @admin.register(GopayLink)
 class GopayLinkAdmin(AutoRenewalSetupAdmin):
     """Midtrans GoPay linkings (services.gopay_link): read-only. Status "Unbind by hand": Midtrans
-    would not unbind the account however often it was asked; its release error says why."""
+    would not unbind the account however often it was asked; its release error says why. Staff
+    who had it unbound mark it "Unbound by hand" (the action, audited)."""
 
     list_display = (
         "account_id",
@@ -331,3 +358,9 @@ class GopayLinkAdmin(AutoRenewalSetupAdmin):
     )
     list_filter = ("status",)
     search_fields = ("account_id",)
+    actions = ["mark_unbound_by_hand"]
+    handled_message = _("%(count)s marked unbound by hand.")
+
+    @admin.action(description=_("Mark unbound by hand (audited)"), permissions=["handle"])
+    def mark_unbound_by_hand(self, request, queryset):
+        self._mark_handled(request, queryset)

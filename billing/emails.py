@@ -19,6 +19,10 @@ SUBJECTS = {
         "en": "Payment due: your MODO %(item)s plan ends on %(date)s",
         "id": "Pembayaran tertunda: paket MODO %(item)s Anda berakhir pada %(date)s",
     },
+    "gopay_unlinked": {
+        "en": "Automatic renewal of your MODO %(item)s plan is off: GoPay was unlinked",
+        "id": "Perpanjangan otomatis paket MODO %(item)s Anda nonaktif: GoPay diputus",
+    },
 }
 
 
@@ -33,11 +37,9 @@ def idr_format(amount: int, language: str | None = None) -> str:
     return "Rp " + (grouped.replace(",", ".") if (language or get_language() or "id").startswith("id") else grouped)
 
 
-def _managers_emails(organization_id) -> list[str]:
+def _managers_emails(organization_id, roles=(Membership.Role.OWNER, Membership.Role.ADMIN)) -> list[str]:
     return list(
-        Membership.objects.filter(
-            organization_id=organization_id, role__in=[Membership.Role.OWNER, Membership.Role.ADMIN]
-        ).values_list("user__email", flat=True)
+        Membership.objects.filter(organization_id=organization_id, role__in=roles).values_list("user__email", flat=True)
     )
 
 
@@ -98,3 +100,24 @@ def subscription_dunning_email_send(*, subscription: Subscription, renewal_order
 
 def _absolute(url: str) -> str:
     return url if url.startswith("http") else site_link(url)
+
+
+def gopay_unlinked_email_send(*, subscription: Subscription) -> None:
+    """To the owners (only they manage billing): the GoPay account paying the plan was unlinked
+    in the GoPay app, so renewal is by hand now; how to pay or turn it on again."""
+    recipients = _managers_emails(subscription.organization_id, roles=[Membership.Role.OWNER])
+    for language, to in recipients_by_language(recipients, fallback=subscription.language).items():
+        language = _language(language)
+        context = {
+            "subscription": subscription,
+            "plan": subscription.plan,
+            "organization": subscription.organization,
+            "billing_url": site_link("/billing/"),
+        }
+        with recipient_language(language):
+            email_send(
+                subject=SUBJECTS["gopay_unlinked"][language] % {"item": subscription.plan.name},
+                text=render_to_string(f"billing/emails/gopay_unlinked_{language}.txt", context),
+                to=to,
+                language=language,
+            )

@@ -333,12 +333,15 @@ class CardCheck(GatewayRelease, TimeStampedModel):
         EXPIRED = "expired", _("Not confirmed in time")
 
     class Release(models.TextChoices):
-        """The check's money once Midtrans took it: cancelled at Midtrans, or refunded by staff."""
+        """The check's money once Midtrans took it: cancelled at Midtrans, refunded there when
+        cancels keep being refused, or flagged for staff to refund by hand (then marked so)."""
 
         NONE = "", _("Nothing held")
         PENDING = "pending", _("To cancel at Midtrans")
         RELEASED = "released", _("Cancelled at Midtrans")
         FAILED = "failed", _("Refund by hand")
+        REFUNDED = "refunded", _("Refunded at Midtrans")
+        BY_HAND = "by_hand", _("Refunded by hand")
 
     order_id = models.CharField(max_length=50, unique=True)
     organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="card_checks")
@@ -371,6 +374,10 @@ class GopayLink(GatewayRelease, TimeStampedModel):
         UNBINDING = "unbinding", _("To unbind at Midtrans")
         UNBOUND = "unbound", _("Unbound")
         UNBIND_FAILED = "unbind_failed", _("Unbind by hand")
+        UNBOUND_BY_HAND = "unbound_by_hand", _("Unbound by hand")
+
+    # Used, then let go: MODO no longer charges it (whatever Midtrans says of it).
+    UNBIND_STATES = (Status.UNBINDING, Status.UNBOUND, Status.UNBIND_FAILED, Status.UNBOUND_BY_HAND)
 
     account_id = models.CharField(max_length=64, unique=True)
     organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="gopay_links")

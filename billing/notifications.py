@@ -4,9 +4,9 @@ services <-> tasks cycle."""
 
 from celery import shared_task
 
-from .emails import order_receipt_email_send
+from .emails import gopay_unlinked_email_send, order_receipt_email_send
 from .invoice_pdf import invoice_pdf_render
-from .models import Invoice, Order
+from .models import Invoice, Order, Subscription
 
 
 @shared_task(queue="default", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -22,3 +22,11 @@ def order_receipt_send(order_pk: int) -> None:
         filename = invoice.number.replace("/", "-") + ".pdf"
         attachments.append((filename, invoice_pdf_render(invoice=invoice, language=language), "application/pdf"))
     order_receipt_email_send(order=order, attachments=attachments)
+
+
+@shared_task(queue="default", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def gopay_unlinked_notice_send(subscription_pk: int) -> None:
+    """The owners hear that automatic renewal is off because GoPay was unlinked in the app."""
+    subscription = Subscription.objects.select_related("plan", "organization").filter(pk=subscription_pk).first()
+    if subscription is not None:
+        gopay_unlinked_email_send(subscription=subscription)

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .gateways import GatewayError, gateway_get, recurring_get
+from .gateways.midtrans_card import card_check_refund as midtrans_card_check_refund
 from .gateways.midtrans_card import card_check_void as midtrans_card_check_void
 from .gateways.midtrans_gopay import gopay_account_unbind
 from .models import CardCheck, GopayLink, Order, Subscription
@@ -73,35 +74,52 @@ def payment_link_expire(order_pk: int) -> None:
         _retry_or_log(exc, f"Expiring the payment link of {order.order_id}")
 
 
-def _release_try(model, pk: int, *, pending: dict, done: dict, gave_up: dict, attempt, staff_note: str) -> bool:
+def _release_try(
+    model, pk: int, *, pending: dict, done: dict, gave_up: dict, attempt, staff_note: str, last_resort=None
+) -> bool:
     """One try at undoing something at a gateway (models.GatewayRelease), with the row locked
     so the after-commit task and beat never try the same row at once. Done: `done`. Failed:
-    counted with the gateway's answer, and after BILLING_GATEWAY_RELEASE_TRIES `gave_up`,
-    which flags it for staff with `staff_note`. True when done now."""
+    counted with the gateway's answer; after BILLING_GATEWAY_RELEASE_TRIES the `last_resort`
+    (a (call, done fields) pair), if any, gets one go, and failing that too `gave_up` flags it
+    for staff with `staff_note`. True when done now."""
     with transaction.atomic():
-        row = model.objects.select_for_update(skip_locked=True).filter(pk=pk, **pending).first()
-        if row is None:  # done already, or being tried right now
+        # Waits for a lock someone holds (a replayed notification reading the row, the other
+        # of the task and beat trying it): skipping would leave the after-commit try to beat.
+        # The filter is checked again on the row as committed, so a release done meanwhile is
+        # not tried twice.
+        row = model.objects.select_for_update().filter(pk=pk, **pending).first()
+        if row is None:  # done already
             return False
         now, tries = timezone.now(), row.release_tries + 1
+        tried = {"release_tries": tries, "release_tried_at": now, "updated_at": now}
         try:
             attempt(row)
         except GatewayError as exc:
-            fields = {"release_tries": tries, "release_tried_at": now, "release_error": str(exc)[:255]}
-            if tries >= settings.BILLING_GATEWAY_RELEASE_TRIES:
-                note = staff_note.format(row=row, tries=tries)
-                fields.update(gave_up, release_error=f"{note} Last answer: {exc}"[:255])
-                logger.error("%s %s gave up: %s", model.__name__, row, fields["release_error"])
-            else:
+            if tries < settings.BILLING_GATEWAY_RELEASE_TRIES:
                 logger.warning("%s %s, try %s: %s", model.__name__, row, tries, exc)
-            model.objects.filter(pk=pk).update(**fields, updated_at=now)
+                model.objects.filter(pk=pk).update(**tried, release_error=str(exc)[:255])
+                return False
+            error = exc
+            if last_resort is not None:
+                call, resolved = last_resort
+                try:
+                    call(row)
+                except GatewayError as last_exc:
+                    error = last_exc
+                else:
+                    model.objects.filter(pk=pk).update(**resolved, **tried, release_error="")
+                    return True
+            note = staff_note.format(row=row, tries=tries)
+            release_error = f"{note} Last answer: {error}"[:255]
+            logger.error("%s %s gave up: %s", model.__name__, row, release_error)
+            model.objects.filter(pk=pk).update(**gave_up, **tried, release_error=release_error)
             return False
-        model.objects.filter(pk=pk).update(
-            **done, release_tries=tries, release_tried_at=now, release_error="", updated_at=now
-        )
+        model.objects.filter(pk=pk).update(**done, **tried, release_error="")
     return True
 
 
 def card_check_release_try(check_pk: int) -> bool:
+    """Cancel the check; once the cancels are spent, refund it if Midtrans says it settled."""
     return _release_try(
         CardCheck,
         check_pk,
@@ -109,7 +127,13 @@ def card_check_release_try(check_pk: int) -> bool:
         done={"release": CardCheck.Release.RELEASED, "voided_at": timezone.now()},
         gave_up={"release": CardCheck.Release.FAILED},
         attempt=lambda check: midtrans_card_check_void(check.order_id),
-        staff_note="Midtrans did not cancel this check in {tries} tries: refund {row.amount} IDR by hand.",
+        last_resort=(
+            lambda check: midtrans_card_check_refund(check.order_id, amount=check.amount),
+            {"release": CardCheck.Release.REFUNDED, "voided_at": timezone.now()},
+        ),
+        staff_note=(
+            "Midtrans did not cancel this check in {tries} tries, nor refund it: refund {row.amount} IDR by hand."
+        ),
     )
 
 

@@ -287,8 +287,7 @@ def gopay_link_latest(*, organization) -> GopayLink | None:
     link = GopayLink.objects.filter(organization=organization).first()
     if link is None or link.status == GopayLink.Status.LINKED:
         return None
-    unbound = (GopayLink.Status.UNBINDING, GopayLink.Status.UNBOUND, GopayLink.Status.UNBIND_FAILED)
-    if link.status in unbound and not link.reason:
+    if link.status in GopayLink.UNBIND_STATES and not link.reason:
         return None  # it was used, then auto-renewal turned off: nothing to tell
     # Not linked (an account linked but not used is unbound too: its reason says why not).
     if link.status == GopayLink.Status.EXPIRED or link.reason == "no_confirmation":

@@ -8,7 +8,9 @@ save_token_id: true}, customer_details} -> status_code "201", transaction_status
 a 3DS `redirect_url`; after 3DS the signed notification and `GET /v2/{order_id}/status` carry
 `saved_token_id` and `saved_token_id_expired_at` once the charge is `capture` (fraud accept) or
 `settlement`. `POST /v2/{order_id}/cancel` voids a card capture before it settles; a settled one
-cannot be modified (status_code 412) and must be refunded.
+cannot be modified (status_code 412) and must be refunded: `POST /v2/{order_id}/refund`
+{refund_key (letters, digits, - and _), amount, reason} -> status_code "200", transaction_status
+"refund" (Midtrans' "Refund Transaction" reference; midtransclient `transactions.refund`).
 """
 
 import re
@@ -72,6 +74,39 @@ def card_check_void(order_id: str) -> None:
         return
     except (MidtransAPIError, JSONDecodeError, requests.RequestException) as exc:
         error = _error(exc)
+    _raise_if_held(order_id, error)
+
+
+# Midtrans refunds a check it settled (a capture it says to cancel, but MODO asks anyway).
+REFUNDABLE = ("settlement", "capture")
+REFUND_REASON = "MODO card check for automatic renewal: the amount goes back"
+
+
+def card_check_refund(order_id: str, *, amount: int) -> None:
+    """The last resort once cancels are spent: refund the check (`POST /v2/{order_id}/refund`
+    {refund_key, amount, reason}), only when the status API says it holds the money (settled
+    or captured). The refund_key is the check's own, so a repeated refund is the same one at
+    Midtrans (which accepts the same key again for 7 days) and never a second."""
+    state = (card_check_status(order_id) or {}).get("transaction_status")
+    if state in NOTHING_HELD:
+        return  # cancelled or refunded meanwhile
+    if state not in REFUNDABLE:
+        raise GatewayError(f"Midtrans: not refunded, the check is {state or 'unknown'} there.", retryable=False)
+    body = {"refund_key": f"{order_id}-refund", "amount": amount, "reason": REFUND_REASON}
+    try:
+        answer = _core().transactions.refund(order_id, body)
+    except (MidtransAPIError, JSONDecodeError, requests.RequestException) as exc:
+        error = _error(exc)
+    else:
+        if isinstance(answer, dict) and str(answer.get("status_code")) == "200":
+            return
+        error = GatewayError(f"Midtrans did not refund the check: {answer}", retryable=True)
+    _raise_if_held(order_id, error)  # a refund whose answer was lost is done
+
+
+def _raise_if_held(order_id: str, error: GatewayError) -> None:
+    """After a refused or failed call: done when Midtrans' status API says the check holds no
+    money any more (or it knows no such check), else `error`."""
     status = card_check_status(order_id)
     if status is None or status.get("transaction_status") in NOTHING_HELD:
         return

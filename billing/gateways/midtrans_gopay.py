@@ -13,6 +13,11 @@ account_id) is what a charge (`gopay.payment_option_token`) and a subscription (
 Account") -> {status_code "204", account_status "DISABLED", channel_response_code "0"}, or, when
 GoPay's side fails, {status_code "202", channel_response_code, channel_response_message} with no
 account status (both HTTP 200); the reference does not say what a second unbind answers.
+Midtrans POSTs a Pay Account notification to the notification URL when the customer links
+the account and when it is unlinked (by MODO, or by the customer in the Gojek/GoPay app):
+{account_id, merchant_id, payment_type, status_code ("200" linked, "204" unlinked),
+account_status, status_message, signature_key} ("Receiving Notifications": signed with
+sha512(account_id + account_status + status_code + server_key)).
 """
 
 from dataclasses import dataclass
@@ -21,7 +26,7 @@ import requests
 from midtransclient.error_midtrans import JSONDecodeError, MidtransAPIError
 
 from .base import GatewayError
-from .midtrans import _core, _error, _not_found
+from .midtrans import _core, _error, _not_found, signature_matches
 
 # The activation links Midtrans names, the web one first: MODO's page is a browser page.
 ACTIVATION_ACTIONS = ("activation-link-url", "activation-deeplink", "activation-link-app")
@@ -87,6 +92,21 @@ def gopay_account_get(account_id: str) -> PayAccount:
 NOT_LINKED = ("DISABLED", "EXPIRED")
 
 
+def gopay_account_linked(account_id: str) -> bool:
+    """Whether Midtrans still has the account linked to MODO (Get Pay Account): DISABLED,
+    EXPIRED or unknown is not; a GatewayError when Midtrans does not answer."""
+    account = _pay_account(account_id)
+    if account is None:
+        return False
+    return not isinstance(account, dict) or str(account.get("account_status") or "").upper() not in NOT_LINKED
+
+
+def pay_account_signature_valid(*, payload: dict, server_key: str) -> bool:
+    """A Pay Account notification: sha512(account_id + account_status + status_code + server_key)."""
+    fields = ("account_id", "account_status", "status_code")
+    return signature_matches([str(payload.get(name, "")) for name in fields], payload.get("signature_key"), server_key)
+
+
 def gopay_account_unbind(account_id: str) -> None:
     """Unlink the customer's GoPay account from MODO. Done when Midtrans answers DISABLED or,
     after any other answer (GoPay's side failed, an account unbound already: undocumented),
@@ -100,10 +120,8 @@ def gopay_account_unbind(account_id: str) -> None:
             return
         error = GatewayError(f"Midtrans did not unbind the GoPay account: {answer}", retryable=True)
     try:
-        account = _pay_account(account_id)
+        linked = gopay_account_linked(account_id)
     except GatewayError as exc:
         raise error from exc
-    if account is None:
-        return
-    if not isinstance(account, dict) or str(account.get("account_status") or "").upper() not in NOT_LINKED:
+    if linked:
         raise error

@@ -29,7 +29,6 @@ from .gopay_unbind import gopay_link_unbind_later
 from .subscriptions import subscription_auto_renewal_on
 
 logger = logging.getLogger(__name__)
-UNBIND_STATES = (GopayLink.Status.UNBINDING, GopayLink.Status.UNBOUND, GopayLink.Status.UNBIND_FAILED)
 
 # An Indonesian mobile number: +62 / 62 / 0, then 8 and 8 to 11 more digits. Midtrans wants it
 # without the country code and without the leading 0 (9 to 12 digits).
@@ -92,7 +91,7 @@ def gopay_link_owned(*, organization_id, account_id: str) -> bool:
 def gopay_link_mark_linked(*, account_id: str, reference: str) -> None:
     """Auto-renewal went on through the API with this account (Midtrans says it is ENABLED):
     linked, charged by the Midtrans subscription `reference` (unbound when that stops)."""
-    GopayLink.objects.filter(account_id=account_id).exclude(status__in=UNBIND_STATES).update(
+    GopayLink.objects.filter(account_id=account_id).exclude(status__in=GopayLink.UNBIND_STATES).update(
         status=GopayLink.Status.LINKED, reason="", recurring_reference=reference[:100], updated_at=timezone.now()
     )
 

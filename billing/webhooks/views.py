@@ -22,7 +22,7 @@ _RESPONSES = {
     200: OpenApiResponse(_RECEIVED, description="Stored and processed (or already done)."),
     400: OpenApiResponse(ErrorSerializer, description="Not JSON, missing fields, bad or mismatched amount."),
     401: OpenApiResponse(ErrorSerializer, description="Signature or callback token wrong."),
-    404: OpenApiResponse(ErrorSerializer, description="Unknown order."),
+    404: OpenApiResponse(ErrorSerializer, description="Unknown order (or, for Midtrans, GoPay account)."),
     429: OpenApiResponse(ErrorSerializer, description="RATE_LIMITED: too many rejected deliveries from this address."),
 }
 

@@ -1,4 +1,4 @@
-"""A local stub of Midtrans (Snap, status, expire, cancel, Core API card charge with
+"""A local stub of Midtrans (Snap, status, expire, cancel, refund, Core API card charge with
 save_token_id, Subscriptions API, GoPay Tokenization) and Xendit (invoices, recurring plans) on
 127.0.0.1; each gateway's routes live in its own module (stub_midtrans, stub_midtrans_gopay,
 stub_xendit).
@@ -46,6 +46,9 @@ class StubGateway(MidtransStub, XenditStub):
     midtrans_gopay_accounts: dict[str, dict] = field(default_factory=dict)  # account_id -> Get Pay Account answer
     midtrans_cancel_refusals: dict[str, int] = field(default_factory=dict)  # order_id -> cancels still to refuse
     midtrans_unbind_failures: int = 0  # the next unbinds answered 503 (GoPay's side down)
+    midtrans_refund_refusals: dict[str, int] = field(default_factory=dict)  # order_id -> refunds still to refuse
+    midtrans_refund_answers_lost: int = 0  # the next refunds are made but answered 502 (the answer lost)
+    midtrans_refunds: dict[tuple[str, str], dict] = field(default_factory=dict)  # (order_id, refund_key) -> answer
 
     def reset(self) -> None:
         self.midtrans_saved_tokens.clear()
@@ -58,6 +61,9 @@ class StubGateway(MidtransStub, XenditStub):
         self.keys.clear()
         self.xendit_plans.clear()
         self.midtrans_unbind_failures = 0
+        self.midtrans_refund_refusals.clear()
+        self.midtrans_refund_answers_lost = 0
+        self.midtrans_refunds.clear()
         self.failing = False
 
     def authorized(self, path: str, authorization: str | None) -> bool:

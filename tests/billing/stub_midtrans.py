@@ -8,10 +8,11 @@ import json
 import re
 import uuid
 
-from .stub_midtrans_gopay import pay_account_link_done, pay_account_wallet_token
+from .stub_midtrans_gopay import pay_account_link_done, pay_account_notification, pay_account_wallet_token
 
 ONE_TIME_TOKEN = re.compile(r"\d{6,8}-\d{4}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 NOT_FOUND = {"status_code": "404", "status_message": "Transaction doesn't exist."}
+CANNOT_MODIFY = {"status_code": "412", "status_message": "Merchant cannot modify the status of the transaction"}
 
 
 class MidtransStub:
@@ -48,6 +49,11 @@ class MidtransStub:
         """The customer finished (ENABLED) or abandoned (EXPIRED) GoPay linking, or unlinked
         (DISABLED); the linking notification Midtrans POSTs (stub_midtrans_gopay)."""
         return pay_account_link_done(self, account_id, status)
+
+    def midtrans_gopay_account_notification(self, account_id: str, status: str, *, key: str | None = None) -> bytes:
+        """A Pay Account notification saying `status`, whatever Midtrans knows (a replay, an
+        out-of-order delivery), signed with `key` (default: the stub's Midtrans key)."""
+        return pay_account_notification(self, account_id, status, key=key)
 
     def midtrans_gopay_token(self, account_id: str) -> str:
         return pay_account_wallet_token(self, account_id)
@@ -109,6 +115,8 @@ def midtrans_route(stub, method: str, path: str, _query: str, body: object) -> t
         return _card_charge(stub, body)
     if len(parts) == 3 and parts[0] == "v2" and parts[2] == "cancel":
         return _cancel(stub, parts[1])
+    if len(parts) == 3 and parts[0] == "v2" and parts[2] == "refund":
+        return _refund(stub, parts[1], body)
     if len(parts) == 3 and parts[0] == "v2" and parts[2] == "expire":  # expire a transaction
         status = stub.midtrans_statuses.get(parts[1])
         if status is None:
@@ -135,9 +143,67 @@ def _cancel(stub, order_id: str) -> tuple[int, dict]:
     if refusals:
         stub.midtrans_cancel_refusals[order_id] = refusals - 1
     if refusals or status["transaction_status"] != "capture":
-        return 200, {"status_code": "412", "status_message": "Merchant cannot modify the status of the transaction"}
+        return 200, CANNOT_MODIFY
     status.update(transaction_status="cancel", status_code="200")
     return 200, status
+
+
+REFUND_KEY = re.compile(r"[A-Za-z0-9_-]{1,100}")
+
+
+def _refund(stub, order_id: str, body: object) -> tuple[int, dict]:
+    """`POST /v2/{order_id}/refund` {refund_key, amount, reason} (Midtrans' "Refund Transaction"):
+    only a settled transaction is refunded (a capture must be cancelled), at most what is left
+    of it; the same refund_key again answers the same and refunds nothing more. Refusals a test
+    asks for answer 412; a lost answer is a refund made and answered 502."""
+    status = stub.midtrans_statuses.get(order_id)
+    if status is None:
+        return 404, NOT_FOUND
+    body = body if isinstance(body, dict) else {}
+    key = body.get("refund_key", str(uuid.uuid4()))
+    errors = []
+    if not isinstance(key, str) or not REFUND_KEY.fullmatch(key):
+        errors.append("refund_key is invalid")
+    if "amount" in body and (not isinstance(body["amount"], int) or body["amount"] < 1):
+        errors.append("amount must be a positive integer")
+    if not isinstance(body.get("reason", ""), str):
+        errors.append("reason must be a string")
+    if errors:
+        return 200, {"status_code": "400", "status_message": "Bad Request", "validation_messages": errors}
+    if (order_id, key) in stub.midtrans_refunds:
+        return 200, stub.midtrans_refunds[(order_id, key)]
+    refusals = stub.midtrans_refund_refusals.get(order_id, 0)
+    if refusals:
+        stub.midtrans_refund_refusals[order_id] = refusals - 1
+        return 200, CANNOT_MODIFY
+    gross = int(float(status["gross_amount"]))
+    refunded = sum(int(float(r["refund_amount"])) for r in status.get("refunds", []))
+    amount = body.get("amount", gross - refunded)
+    if status["transaction_status"] not in ("settlement", "partial_refund") or amount > gross - refunded:
+        return 200, CANNOT_MODIFY
+    refund = {"refund_chargeback_id": len(status.get("refunds", [])) + 1, "refund_amount": f"{amount}.00"}
+    refund.update(created_at="2026-12-06 16:00:00", reason=body.get("reason", ""), refund_key=key)
+    status.setdefault("refunds", []).append(refund)
+    whole = refunded + amount == gross
+    status.update(transaction_status="refund" if whole else "partial_refund", refund_amount=f"{refunded + amount}.00")
+    answer = {
+        "status_code": "200",
+        "status_message": "Success, refund request is approved",
+        "transaction_id": status["transaction_id"],
+        "order_id": order_id,
+        "payment_type": status["payment_type"],
+        "transaction_time": status.get("transaction_time", "2026-12-06 15:00:00"),
+        "transaction_status": status["transaction_status"],
+        "gross_amount": status["gross_amount"],
+        "refund_chargeback_id": refund["refund_chargeback_id"],
+        "refund_amount": refund["refund_amount"],
+        "refund_key": key,
+    }
+    stub.midtrans_refunds[(order_id, key)] = answer
+    if stub.midtrans_refund_answers_lost:
+        stub.midtrans_refund_answers_lost -= 1
+        return 502, {"status_code": "502", "status_message": "Bad gateway"}
+    return 200, answer
 
 
 def _subscription_create(stub, body: dict) -> tuple[int, dict]:

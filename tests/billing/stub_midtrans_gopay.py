@@ -3,6 +3,7 @@ Account's answers, Unbind Pay Account, and the customer finishing the linking in
 shapes of Midtrans' "Create Pay Account", "Get Pay Account" and "Unbind Pay Account" references."""
 
 import base64
+import hashlib
 import json
 import re
 import uuid
@@ -10,9 +11,9 @@ import uuid
 
 def pay_account_link_done(stub, account_id: str, status: str = "ENABLED") -> bytes:
     """The customer finished (ENABLED) or abandoned (EXPIRED) linking in GoPay, or unlinked
-    (DISABLED): Midtrans' Get Pay Account now says so, with the payment options and their
-    tokens once ENABLED. Returns the linking notification Midtrans POSTs (unsigned: MODO
-    asks Get Pay Account, never the body)."""
+    MODO in the Gojek/GoPay app (DISABLED): Midtrans' Get Pay Account now says so, with the
+    payment options and their tokens once ENABLED. Returns the Pay Account notification
+    Midtrans POSTs (pay_account_notification)."""
     account = stub.midtrans_gopay_accounts[account_id]
     account.update(account_status=status, status_code={"ENABLED": "200"}.get(status, "204"))
     account.pop("metadata", None)
@@ -35,8 +36,28 @@ def pay_account_link_done(stub, account_id: str, status: str = "ENABLED") -> byt
                 },
             ]
         }
+    return pay_account_notification(stub, account_id, status)
+
+
+def pay_account_notification(stub, account_id: str, status: str, *, key: str | None = None) -> bytes:
+    """Midtrans' Pay Account notification as its GoPay Tokenization pages show it (status_code
+    "200" when linked, "204" when unlinked), signed as "Receiving Notifications" says:
+    sha512(account_id + account_status + status_code + server key), with the stub's Midtrans
+    key unless `key` is given."""
+    status_code = {"ENABLED": "200"}.get(status, "204")
+    key = stub.keys.get("midtrans", "") if key is None else key
+    signature = hashlib.sha512(f"{account_id}{status}{status_code}{key}".encode()).hexdigest()
+    linked = status == "ENABLED"
     return json.dumps(
-        {"account_id": account_id, "account_status": status, "payment_type": "gopay", "status_code": "200"}
+        {
+            "account_id": account_id,
+            "merchant_id": "M099098",
+            "payment_type": "gopay",
+            "signature_key": signature,
+            "status_code": status_code,
+            "account_status": status,
+            "status_message": f"Midtrans account_{'linked' if linked else 'unlinked'} notification",
+        }
     ).encode()
 
 

@@ -7,7 +7,6 @@ a GoPay account that is not ENABLED or a token that is not its payment option's,
 checks the account before creating a subscription."""
 
 import base64
-import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -110,9 +109,9 @@ def test_a_notification_while_midtrans_still_says_pending_turns_nothing_on(owner
     client = signed_in(owner, organization)
     link_start(client)
     account_id = midtrans.sent("POST", "/v2/pay/account")[0].answer_id
-    forged = json.dumps({"account_id": account_id, "account_status": "ENABLED", "payment_type": "gopay"}).encode()
+    early = midtrans.midtrans_gopay_account_notification(account_id, "ENABLED")
 
-    answer = notify(forged)  # the body says ENABLED; Midtrans' Get Pay Account says PENDING
+    answer = notify(early)  # the (signed) body says ENABLED; Midtrans' Get Pay Account says PENDING
     client.get(RETURN)
 
     assert (answer.status_code, answer.json()["verdict"]) == (200, "ignored")
@@ -182,7 +181,7 @@ def test_a_member_cannot_link_gopay(member, organization, midtrans):
 
 @pytest.mark.django_db
 def test_a_linking_notification_for_an_unknown_account_is_a_404(midtrans):
-    answer = notify(json.dumps({"account_id": "00000269-7836-49e5-bc65-e592afafec14"}).encode())
+    answer = notify(midtrans.midtrans_gopay_account_notification("00000269-7836-49e5-bc65-e592afafec14", "ENABLED"))
 
     assert answer.status_code == 404
     assert midtrans.sent("GET", "/v2/pay/account") == []
