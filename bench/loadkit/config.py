@@ -77,6 +77,7 @@ SIGN_IN = "POST /api/auth/…/login"
 SERVER_ENV = {
     "DJANGO_SETTINGS_MODULE": "modo.settings.local",
     "DEBUG": "false",
+    "MALLOC_ARENA_MAX": "2",  # as the Dockerfile sets it
     "DATABASE_URL": BENCH_URL,
     "REDIS_URL": BENCH_REDIS,
     "CELERY_BROKER_URL": BENCH_REDIS,
