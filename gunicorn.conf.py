@@ -32,3 +32,8 @@ accesslog = os.environ.get("WEB_ACCESS_LOG") or None
 loglevel = os.environ.get("WEB_LOG_LEVEL", "info")
 # Behind a TLS-terminating proxy (X-Forwarded-Proto); the proxy's address only.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Each request's synchronous part runs in a thread of its own under ASGI, so a connection kept
+# per thread (CONN_MAX_AGE) would never be reused and would stay open after its thread ended:
+# 250 studio users ran PostgreSQL out of connections ("too many clients", 500s). The web
+# server's processes therefore borrow from a psycopg pool of their own (modo/settings/database.py).
+os.environ.setdefault("DATABASE_POOL_MAX_SIZE", "10")

@@ -11,9 +11,11 @@ applied by `billing.services.order_status_apply`, which grants the plan's 1,000 
 given BENCH_START_CREDITS more through `credits.services.grants.credits_grant`. The Pro plan's rate
 limit (500 AI requests per user per day) is the one the server enforces: no setting is changed.
 
-Then it starts gunicorn (`modo.wsgi`, gthread) and the Celery workers, one pool per queue group as
-the README's "Scaling out" says (BENCH_CELERY_POOLS, default `default,images:2 video:1`: video
-encodes never hold up image jobs), on that database and Redis, with TRUSTED_PROXY_COUNT=1: each simulated user
+Then it starts the production web server as the Dockerfile does (gunicorn.conf.py: uvicorn
+workers serving the ASGI application, BENCH_WEB_WORKERS, default one per web core) and the Celery
+workers as docker-compose.yml runs them (BENCH_CELERY_POOLS, default `worker worker-io
+worker-video`, each `service[:concurrency]`: provider waits on threads, ffmpeg encodes apart), on
+that database and Redis, with TRUSTED_PROXY_COUNT=1: each simulated user
 comes from an address of its own (X-Forwarded-For, as behind a load balancer), so allauth's
 login rate limits stay on. In a timed sign-in phase BENCH_SIGNIN_USERS users (default 100;
 0 = all) sign in through allauth headless (app client, real Argon2 password check); the other
@@ -58,8 +60,6 @@ from bench.loadkit.config import (  # noqa: E402
     CELERY_RSS_TARGET_MB,
     DRAIN_SECONDS,
     GENERATION,
-    GUNICORN_THREADS,
-    GUNICORN_WORKERS,
     LOAD_CORES,
     LOAD_NICE,
     OUT,
@@ -74,6 +74,7 @@ from bench.loadkit.config import (  # noqa: E402
     USERS_PER_CORE_TARGET,
     WEB_CORES,
     WEB_RSS_TARGET_MB,
+    WEB_WORKERS,
     address_of,
 )
 from bench.loadkit.figures import busy_seconds, children_cpu_seconds, ledger_checks, mb, percentile  # noqa: E402
@@ -169,13 +170,15 @@ def main() -> int:  # noqa: C901, PLR0912, PLR0915 - one script, top to bottom
     errors = [r for r in requests if r[5]]
 
     print()
-    print(f"machine: {os.cpu_count()} cores; gunicorn gthread {GUNICORN_WORKERS} workers x {GUNICORN_THREADS} threads;")
+    print(f"machine: {os.cpu_count()} cores; gunicorn.conf.py (ASGI): {WEB_WORKERS} uvicorn workers;")
     print(
         f"CPU placement: gunicorn on CPU {sorted(WEB_CORES)}, locust on CPU {sorted(LOAD_CORES)} (nice +{LOAD_NICE}), "
         f"celery on CPU {sorted(CELERY_CORES)}"
     )
-    pools = ", ".join(f"{queues} x {processes}" for queues, processes in CELERY_POOLS)
-    print(f"celery prefork pools (queues x processes): {pools}; locust exit code {locust_code}")
+    pools = ", ".join(
+        f"{service}" + (f" (concurrency {concurrency})" if concurrency else "") for service, concurrency in CELERY_POOLS
+    )
+    print(f"celery workers of docker-compose.yml: {pools}; locust exit code {locust_code}")
     print(f"load average at start {load_before[0]:.2f}, at end {load_after[0]:.2f}, peak 1-min {sampler.max_load:.2f}")
     ordered = sorted(signin_times)
     signed_in = len(signin_times) - len(signin_errors)

@@ -11,11 +11,12 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", "90"))
 RAMP_SECONDS = float(os.environ.get("BENCH_RAMP_SECONDS", "25"))
 DRAIN_SECONDS = float(os.environ.get("BENCH_DRAIN_SECONDS", "60"))
 PORT = int(os.environ.get("BENCH_PORT", "8767"))
-GUNICORN_WORKERS = os.environ.get("BENCH_GUNICORN_WORKERS", "4")
-GUNICORN_THREADS = os.environ.get("BENCH_GUNICORN_THREADS", "4")
-# Celery pools: "queues:processes" separated by spaces; one worker process tree each.
+# Celery workers as docker-compose.yml runs them (core.compose): its service names, separated
+# by spaces, each optionally ":concurrency"; one worker process tree each (housekeeping; provider
+# waits on threads; ffmpeg encodes).
 CELERY_POOLS = [
-    tuple(pool.split(":")) for pool in os.environ.get("BENCH_CELERY_POOLS", "default,images:2 video:1").split()
+    tuple((entry.split(":") + [""])[:2])
+    for entry in os.environ.get("BENCH_CELERY_POOLS", "worker worker-io worker-video").split()
 ]
 SIGNIN_CONCURRENCY = int(os.environ.get("BENCH_SIGNIN_CONCURRENCY", "4"))
 
@@ -39,6 +40,9 @@ LOAD_CORES = _cores(os.environ.get("BENCH_LOAD_CORES", str(_ALL[-1])))
 CELERY_CORES = _cores(os.environ.get("BENCH_CELERY_CORES", ",".join(str(c) for c in _ALL if c not in WEB_CORES) or "0"))
 LOAD_NICE = int(os.environ.get("BENCH_LOAD_NICE", "5"))
 USERS_PER_CORE_TARGET = 250
+# The production web server (gunicorn.conf.py: uvicorn workers, ASGI), one worker per web core as
+# the README's sizing says.
+WEB_WORKERS = os.environ.get("BENCH_WEB_WORKERS", str(len(WEB_CORES)))
 
 
 def pinned(cores: set[int], nice: int = 0):
@@ -73,6 +77,7 @@ SIGN_IN = "POST /api/auth/…/login"
 SERVER_ENV = {
     "DJANGO_SETTINGS_MODULE": "modo.settings.local",
     "DEBUG": "false",
+    "MALLOC_ARENA_MAX": "2",  # as the Dockerfile sets it
     "DATABASE_URL": BENCH_URL,
     "REDIS_URL": BENCH_REDIS,
     "CELERY_BROKER_URL": BENCH_REDIS,

@@ -14,8 +14,6 @@ from .config import (
     BENCH_REDIS,
     CELERY_CORES,
     CELERY_POOLS,
-    GUNICORN_THREADS,
-    GUNICORN_WORKERS,
     OUT,
     PASSWORD,
     PLAN,
@@ -25,6 +23,7 @@ from .config import (
     SETUP_THREADS,
     START_CREDITS,
     WEB_CORES,
+    WEB_WORKERS,
     pinned,
 )
 
@@ -107,47 +106,32 @@ def open_sessions(emails: list[str]) -> list[str]:
 def start_servers(env: dict) -> tuple[subprocess.Popen, list[subprocess.Popen]]:
     OUT.mkdir(parents=True, exist_ok=True)
     gunicorn = subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--workers",
-            GUNICORN_WORKERS,
-            "--worker-class",
-            "gthread",
-            "--threads",
-            GUNICORN_THREADS,
-            "--log-level",
-            "warning",
-            "modo.wsgi:application",
-        ],
-        env=env,
+        # The Dockerfile's CMD: production's gunicorn.conf.py, its values from the environment.
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "modo.asgi:application"],
+        env={**env, "WEB_BIND": f"127.0.0.1:{PORT}", "WEB_WORKERS": WEB_WORKERS, "WEB_LOG_LEVEL": "warning"},
         cwd=ROOT,
         stdout=open(OUT / "gunicorn.log", "w"),  # noqa: SIM115
         stderr=subprocess.STDOUT,
         preexec_fn=pinned(WEB_CORES),  # noqa: PLW1509 - affinity only
     )
     workers = [
-        subprocess.Popen(  # noqa: S603 - docker-compose.yml's worker (prefork), on these queues
+        subprocess.Popen(  # noqa: S603 - docker-compose.yml's worker: its queues, pool and concurrency
             service_command(
-                "worker",
+                service,
                 *QUIET,
                 "--without-heartbeat",
-                queues=queues,
-                concurrency=processes,
-                hostname=f"bench-{queues.replace(',', '-')}@%h",
+                hostname=f"bench-{service}@%h",
                 loglevel="WARNING",
+                **({"concurrency": concurrency} if concurrency else {}),
             ),
             env=env,
             cwd=ROOT,
-            stdout=open(OUT / f"worker-{queues.replace(',', '-')}.log", "w"),  # noqa: SIM115
+            stdout=open(OUT / f"{service}.log", "w"),  # noqa: SIM115
             stderr=subprocess.STDOUT,
             start_new_session=True,
             preexec_fn=pinned(CELERY_CORES),  # noqa: PLW1509 - affinity only
         )
-        for queues, processes in CELERY_POOLS
+        for service, concurrency in CELERY_POOLS
     ]
     return gunicorn, workers
 

@@ -61,3 +61,18 @@ def test_the_web_servers_connection_pool_bounds_postgresql_connections():
         check=True,
     )
     assert json.loads(result.stdout.strip().splitlines()[-1]) == [20, 0]
+
+
+def test_the_production_web_server_borrows_from_a_pool_without_being_told():
+    # gunicorn.conf.py (the Dockerfile's CMD) sets the pool for its processes: under ASGI a
+    # connection kept per request thread (CONN_MAX_AGE) was never reused nor closed, and 250
+    # studio users ran PostgreSQL out of connections.
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", "import runpy; runpy.run_path('gunicorn.conf.py'); " + READ_POOL],
+        cwd=ROOT,
+        env=PRODUCTION,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [10, 0]
