@@ -25,6 +25,7 @@ from .subscriptions import (
     subscription_auto_renewal_off,
     subscription_auto_renewal_on,
     subscription_changed,
+    subscription_for_auto_renewal,
 )
 
 
@@ -66,9 +67,7 @@ def auto_renewal_enable(*, membership: Membership, gateway: object, payment_toke
             _("This GoPay account was not linked by this organization."),
             fields={"payment_token": [_("Not a payment method the gateway accepts.")]},
         )
-    subscription = subscription_current_get(organization=membership.organization)
-    if subscription is None or not subscription.plan.is_paid or subscription.status != Subscription.Status.ACTIVE:
-        raise NotFound(_("There is no active paid plan to renew automatically."), code="NO_SUBSCRIPTION")
+    subscription = subscription_for_auto_renewal(organization=membership.organization)
     if subscription.renewal_mode == Subscription.RenewalMode.AUTO:
         return subscription
     try:
@@ -105,9 +104,7 @@ def auto_renewal_link_start(*, membership: Membership, gateway: object, return_u
             _("This gateway cannot renew automatically."),
             fields={"gateway": [_("Choose a gateway that supports automatic renewal.")]},
         )
-    subscription = subscription_current_get(organization=membership.organization)
-    if subscription is None or not subscription.plan.is_paid or subscription.status != Subscription.Status.ACTIVE:
-        raise NotFound(_("There is no active paid plan to renew automatically."), code="NO_SUBSCRIPTION")
+    subscription = subscription_for_auto_renewal(organization=membership.organization)
     if subscription.renewal_mode == Subscription.RenewalMode.AUTO:
         raise ValidationFailed(_("Automatic renewal is already on."), code="ALREADY_AUTO")
     try:

@@ -17,16 +17,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership
-from core.errors import NotFound, ValidationFailed
+from core.errors import ValidationFailed
 
 from ..gateways import GatewayError, recurring_get
 from ..gateways.midtrans_card import CARD_CHECK_PREFIX, card_check_charge, card_token_is_one_time
 from ..models import CardCheck, Order, Subscription
 from ..recurring_tasks import card_check_release
-from ..selectors import subscription_current_for_update, subscription_current_get
+from ..selectors import subscription_current_for_update
 from .checkout import GatewayUnavailable, billing_manager_require, gateway_choose
 from .fulfilment import amount_idr_parse
-from .subscriptions import subscription_auto_renewal_on
+from .subscriptions import subscription_auto_renewal_on, subscription_for_auto_renewal
 
 logger = logging.getLogger(__name__)
 
@@ -41,9 +41,7 @@ def card_check_start(*, membership: Membership, token_id: object) -> str:
             _("This is not a payment token of %(gateway)s.") % {"gateway": "Midtrans"},
             fields={"payment_token": [_("Not a payment method the gateway accepts.")]},
         )
-    subscription = subscription_current_get(organization=membership.organization)
-    if subscription is None or not subscription.plan.is_paid or subscription.status != Subscription.Status.ACTIVE:
-        raise NotFound(_("There is no active paid plan to renew automatically."), code="NO_SUBSCRIPTION")
+    subscription = subscription_for_auto_renewal(organization=membership.organization)
     if subscription.renewal_mode == Subscription.RenewalMode.AUTO:
         raise ValidationFailed(_("Automatic renewal is already on."), code="ALREADY_AUTO")
     check = CardCheck.objects.create(

@@ -17,16 +17,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership
-from core.errors import NotFound, ValidationFailed
+from core.errors import ValidationFailed
 
 from ..gateways import GatewayError, recurring_get
 from ..gateways.midtrans_gopay import gopay_account_create, gopay_account_get
 from ..gateways.midtrans_recurring import GOPAY_PREFIX
 from ..models import GopayLink, Subscription
-from ..selectors import subscription_current_for_update, subscription_current_get
+from ..selectors import subscription_current_for_update
 from .checkout import GatewayUnavailable, billing_manager_require, gateway_choose
 from .gopay_unbind import gopay_link_unbind_later
-from .subscriptions import subscription_auto_renewal_on
+from .subscriptions import subscription_auto_renewal_on, subscription_for_auto_renewal
 
 logger = logging.getLogger(__name__)
 
@@ -53,9 +53,7 @@ def gopay_link_start(*, membership: Membership, phone_number: object, return_url
     billing_manager_require(membership)
     phone = gopay_phone_normalize(phone_number)
     gateway_choose("midtrans")  # Midtrans keys configured, or nothing is sent anywhere
-    subscription = subscription_current_get(organization=membership.organization)
-    if subscription is None or not subscription.plan.is_paid or subscription.status != Subscription.Status.ACTIVE:
-        raise NotFound(_("There is no active paid plan to renew automatically."), code="NO_SUBSCRIPTION")
+    subscription = subscription_for_auto_renewal(organization=membership.organization)
     if subscription.renewal_mode == Subscription.RenewalMode.AUTO:
         raise ValidationFailed(_("Automatic renewal is already on."), code="ALREADY_AUTO")
     try:

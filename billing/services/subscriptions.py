@@ -29,7 +29,12 @@ from core.errors import NotFound, ValidationFailed
 from ..gateways import GatewayError, recurring_get
 from ..models import Order, Plan, Subscription
 from ..recurring_tasks import payment_link_expire, recurring_amount_sync, recurring_stop
-from ..selectors import CURRENT_STATUSES, subscription_cache_key, subscription_current_for_update
+from ..selectors import (
+    CURRENT_STATUSES,
+    subscription_cache_key,
+    subscription_current_for_update,
+    subscription_current_get,
+)
 from .checkout import GatewayUnavailable, billing_manager_require
 from .gopay_unbind import gopay_links_unbind
 
@@ -40,6 +45,14 @@ def subscription_changed(organization_id) -> None:
     key = subscription_cache_key(organization_id)
     cache.delete(key)
     transaction.on_commit(lambda: cache.delete(key))
+
+
+def subscription_for_auto_renewal(*, organization: Organization) -> Subscription:
+    """The subscription automatic renewal would renew: the organization's active paid plan."""
+    subscription = subscription_current_get(organization=organization)
+    if subscription is None or not subscription.plan.is_paid or subscription.status != Subscription.Status.ACTIVE:
+        raise NotFound(_("There is no active paid plan to renew automatically."), code="NO_SUBSCRIPTION")
+    return subscription
 
 
 def subscription_auto_renewal_on(subscription: Subscription, *, gateway: str, reference: str) -> None:
