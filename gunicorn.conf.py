@@ -3,9 +3,9 @@ gunicorn managing uvicorn workers that serve Django's ASGI application.
 
 Why ASGI: a request that waits for a provider (a story within AI_STORY_WAIT_SECONDS, an SSE
 stream of a job) is a coroutine waiting on Redis, not a thread or a process; one worker holds
-hundreds of them. The synchronous views (everything else) run in the worker's threads, a few
-milliseconds each. Sizing (README "Sizing"): one worker per core; the workers never block on a
-provider, so more per core only adds memory.
+hundreds of them. Each request's synchronous part (middleware and view, a few milliseconds) runs
+in one go on the worker's WEB_THREADS threads (core.asgi). Sizing (README "Sizing"): one worker
+per core; the workers never block on a provider, so more per core only adds memory.
 
 Every value comes from the environment, with these defaults.
 """
@@ -32,8 +32,9 @@ accesslog = os.environ.get("WEB_ACCESS_LOG") or None
 loglevel = os.environ.get("WEB_LOG_LEVEL", "info")
 # Behind a TLS-terminating proxy (X-Forwarded-Proto); the proxy's address only.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
-# Each request's synchronous part runs in a thread of its own under ASGI, so a connection kept
-# per thread (CONN_MAX_AGE) would never be reused and would stay open after its thread ended:
-# 250 studio users ran PostgreSQL out of connections ("too many clients", 500s). The web
-# server's processes therefore borrow from a psycopg pool of their own (modo/settings/database.py).
+# Under Django's own ASGI handler each request ran in a thread of its own, so a connection kept
+# per thread (CONN_MAX_AGE) was never reused and stayed open after its thread ended: 250 studio
+# users ran PostgreSQL out of connections ("too many clients", 500s). The web server's processes
+# borrow from a psycopg pool of their own (modo/settings/database.py), a little larger than
+# WEB_THREADS (core.asgi) so that a request thread never waits for a connection.
 os.environ.setdefault("DATABASE_POOL_MAX_SIZE", "10")

@@ -27,10 +27,25 @@ class RequestObservabilityMiddleware:
         request_id_bind(request_id)
         started = time.perf_counter()
         response = self.get_response(request)
-        seconds = time.perf_counter() - started
         response[HEADER] = request_id
-        self._record(request, response, seconds)
+        finish = getattr(response, "finish_on_event_loop", None)
+        if finish is not None:  # the answer is completed later, on the event loop (core.asgi)
+            response.finish_on_event_loop = self._recorded_after(finish, request, response, request_id, started)
+            return response
+        self._record(request, response, time.perf_counter() - started)
         return response
+
+    def _recorded_after(self, finish, request, response, request_id, started):
+        """`finish`, then the access log line and the latency of the answer the client got."""
+
+        async def finish_recorded():
+            try:
+                await finish()
+            finally:
+                request_id_bind(request_id)  # the loop's context: request_finished cleared it
+                self._record(request, response, time.perf_counter() - started)
+
+        return finish_recorded
 
     def _record(self, request: HttpRequest, response: HttpResponse, seconds: float) -> None:
         match = getattr(request, "resolver_match", None)

@@ -1,26 +1,28 @@
-"""The async side of the AI API: waiting for a story and streaming a job's events.
+"""The waiting side of the AI API: waiting for a story and streaming a job's events.
 
-Both wait on the job's live log (aigen.events) from async code: under the ASGI server a
-waiting request or an open SSE stream is a coroutine (sharing its process's Redis reader),
-never a thread or a worker process. Authentication, validation, counting and charging stay in the DRF views
-(run in a thread for the few milliseconds they take).
+Both are synchronous views (authentication, validation, counting and charging in the DRF views
+they call, a few milliseconds in a thread) whose waiting part runs on the event loop: the story's
+wait as the response's finish (core.asgi.respond_later), a job's events as an async iterator.
+Under the ASGI server a waiting request or an open SSE stream is a coroutine (sharing its
+process's Redis reader), never a thread or a worker process, and holds no database connection
+(core.asgi gives them back before the wait).
 """
 
 import json
 import logging
 import time
+from functools import partial
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.core.handlers.asgi import ASGIRequest
-from django.db import connections
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from redis.exceptions import RedisError
 from rest_framework.renderers import JSONRenderer
 
 from core.api import error_body
+from core.asgi import respond_later
 
 from .. import events
 from .views import GenerateStoryView, JobEventsAccessView
@@ -28,36 +30,6 @@ from .views import GenerateStoryView, JobEventsAccessView
 logger = logging.getLogger(__name__)
 _story_view = GenerateStoryView.as_view()
 _events_access_view = JobEventsAccessView.as_view()
-
-
-def _release_database(request) -> None:
-    """Under ASGI, give this request's database connections back now (to the pool, or closed),
-    not when the request ends: a waiting request or an open stream holds no connection. (Each
-    ASGI request has a thread of its own, so no later request could have reused them. Under
-    WSGI — runserver, the test client — Django's own handling stays.)"""
-    if not isinstance(request, ASGIRequest):
-        return
-    for connection in connections.all(initialized_only=True):
-        if not connection.in_atomic_block:
-            connection.close()
-
-
-def _story(request):
-    try:
-        return _story_view(request)
-    finally:
-        _release_database(request)
-
-
-def _events_access(request, job_id):
-    try:
-        return _events_access_view(request, job_id=job_id)
-    finally:
-        _release_database(request)
-
-
-# The headers of the queued answer that the final one keeps (rate limit, idempotency replay).
-KEPT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "Idempotent-Replayed", "X-Request-ID")
 
 
 def prefer_wait_seconds(header: str | None) -> float:
@@ -74,22 +46,27 @@ def prefer_wait_seconds(header: str | None) -> float:
     return wait
 
 
-def _json(body: dict, status: int, headers) -> HttpResponse:
-    response = HttpResponse(JSONRenderer().render(body), status=status, content_type="application/json")
-    for name in KEPT_HEADERS:
-        if name in headers:
-            response[name] = headers[name]
-    return response
+def _answer(response, body: dict, status: int) -> None:
+    """The queued answer becomes the final one, keeping what the middleware put on it."""
+    response.status_code = status
+    response.content = JSONRenderer().render(body)  # (rendered: DRF renders it no more)
+    response["Content-Type"] = "application/json"
+    response["Content-Length"] = str(len(response.content))
+    del response["Location"]
 
 
 @csrf_exempt  # as DRF's views: its SessionAuthentication enforces CSRF for cookie sessions
-async def generate_story(request):
+def generate_story(request):
     """POST /api/ai/generate-story: 200 with the story when its job ends within the wait, else
     the 202 of the queued job (with Location). A client that leaves meanwhile changes nothing."""
-    response = await sync_to_async(_story)(request)
+    response = _story_view(request)
     wait = prefer_wait_seconds(request.headers.get("Prefer"))
     if response.status_code != 202 or wait <= 0:
         return response
+    return respond_later(request, response, partial(_story_outcome, response, wait))
+
+
+async def _story_outcome(response, wait: float) -> None:
     queued = response.data
     try:
         outcome = await events.outcome_wait(queued["job_id"], wait)
@@ -97,7 +74,7 @@ async def generate_story(request):
         logger.warning("waiting for job %s failed; answering 202", queued["job_id"], exc_info=True)
         outcome = None  # the job goes on; the client follows Location
     if outcome is None:
-        return response
+        return
     if outcome.event == "done":
         body = {
             "success": True,
@@ -108,7 +85,8 @@ async def generate_story(request):
             "job_id": queued["job_id"],
             "placeholder": outcome.data.get("placeholder", False),
         }
-        return _json(body, 200, response)
+        _answer(response, body, 200)
+        return
     body = error_body(
         _("The story could not be generated. You were not charged."),
         "GENERATION_FAILED",
@@ -117,7 +95,7 @@ async def generate_story(request):
         refunded=True,
         remainingCredits=queued["remainingCredits"] + queued["creditsUsed"],
     )
-    return _json(body, 502, response)
+    _answer(response, body, 502)
 
 
 def _sse(event: events.JobEvent) -> str:
@@ -125,12 +103,12 @@ def _sse(event: events.JobEvent) -> str:
     return f"id: {event.id}\nevent: {event.event}\ndata: {data}\n\n"
 
 
-async def job_events(request, job_id):
+def job_events(request, job_id):
     """GET /api/ai/jobs/{id}/events: Server-Sent Events (`delta`, `beat`, `progress`, `reset`,
     `done`, `failed`), each with its id; `Last-Event-ID` resumes after it (a malformed one
     replays from the start). Ends after the job's `done`/`failed`, or after AI_SSE_MAX_SECONDS
     (the browser reconnects with the last id it saw)."""
-    access = await sync_to_async(_events_access)(request, job_id=job_id)
+    access = _events_access_view(request, job_id=job_id)
     if access.status_code != 200 or request.method != "GET":  # an error, OPTIONS or a 405
         return access
     job = access.data

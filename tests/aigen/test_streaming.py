@@ -3,6 +3,7 @@ a real `text` worker on a threads pool, PostgreSQL and Redis. The `local` provid
 its story in pieces 0.1 s apart (~3 s a story); the server waits 1 s for a story (scaled down
 from AI_STORY_WAIT_SECONDS' 25 s)."""
 
+import re
 import time
 from datetime import timedelta
 
@@ -251,3 +252,52 @@ def test_many_open_streams_share_a_few_redis_connections(owner, organization, pa
 
     # One subscriber and at most AI_EVENTS_REDIS_CONNECTIONS (10) readers, not one per stream.
     assert before > 0 and during - before <= 11, (before, during)
+
+
+def test_stories_waiting_at_once_hold_no_thread_of_the_web_server(stack, owner, organization, password, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import psutil
+
+    fund(organization, main=100)
+    subscribed(organization)
+    # Two threads for synchronous work; 20 stories of ~3 s each wait for their job at once.
+    server, url = server_start(
+        CELERY_TASK_ALWAYS_EAGER="false",
+        AI_STORY_WAIT_SECONDS="60",
+        WEB_THREADS="2",
+        METRICS_TOKEN="metrics-token",
+        PROMETHEUS_MULTIPROC_DIR=str(tmp_path),
+        **PACED,
+    )
+    client = signed_in(url, email=owner.email, password=password, organization=organization)
+    web = psutil.Process(server.pid).children()[0]
+    try:
+        with ThreadPoolExecutor(20) as pool:
+            answers = [
+                pool.submit(client.post, "/api/ai/generate-story", json={"premise": f"A lighthouse, night {n}"})
+                for n in range(20)
+            ]
+            wait_for(lambda: GenerationJob.objects.filter(organization=organization).count() == 20, timeout=30)
+            threads = web.num_threads()
+            started = time.monotonic()
+            me = client.get("/api/me")
+            me_seconds = time.monotonic() - started
+            waiting = sum(1 for answer in answers if not answer.done())
+            responses = [answer.result() for answer in answers]
+        metrics = client.get("/metrics", headers={"Authorization": "Bearer metrics-token"}).text
+    finally:
+        client.close()
+        worker_stop(server)
+
+    assert waiting >= 10, waiting  # the stories were still waiting when the threads were counted
+    # The event loop, 2 request threads, the database pool's and Redis reader's own few; not 1 per story.
+    assert threads < 15, threads
+    assert me.status_code == 200 and me_seconds < 2, me_seconds
+    assert [r.status_code for r in responses] == [200] * 20
+    assert all(len(r.json()["data"]["beats"]) >= 5 for r in responses)
+    assert CreditTransaction.objects.filter(organization=organization, type="usage").count() == 20
+    # The latency metric (and the access log) has the answer the client got: 200 after the wait.
+    counted = re.findall(r'_count\{method="POST",route="[^"]*generate-story",status="(\d+)"\} (\S+)', metrics)
+    assert counted == [("200", "20.0")], counted
+    call_command("credits_audit")
