@@ -27,7 +27,7 @@ BENCH_SIGNIN_SHARE of them sign in again over HTTP as they start. Meanwhile the 
 servers stop, and `manage.py credits_audit` checks the ledger.
 
 CPU placement (Linux affinity): gunicorn on BENCH_WEB_CORES (default the first CPU), locust on
-BENCH_LOAD_CORES (default the last) at nice +BENCH_LOAD_NICE (5), Celery on BENCH_CELERY_CORES
+BENCH_LOAD_CORES (default the last) at nice +BENCH_LOAD_NICE (0), Celery on BENCH_CELERY_CORES
 (default every CPU but the web's): the load generator cannot starve the server it measures,
 and the verdict is per web core: "users per web core" = BENCH_USERS / web cores, held when
 p95 < 300 ms over the non-generation requests with zero errors.
