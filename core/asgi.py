@@ -23,11 +23,11 @@ from concurrent.futures import ThreadPoolExecutor
 from asgiref.sync import async_to_sync, iscoroutinefunction, sync_to_async
 from django.core import signals
 from django.core.exceptions import RequestAborted
-from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.core.handlers.asgi import ASGIHandler, ASGIRequest, get_script_prefix
 from django.core.handlers.base import BaseHandler
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from django.http import FileResponse
-from django.urls import Resolver404, get_resolver, set_script_prefix
+from django.urls import Resolver404, URLResolver, get_resolver, set_script_prefix
 from django.urls.exceptions import NoReverseMatch
 
 
@@ -46,9 +46,12 @@ class ModoASGIHandler(ASGIHandler):
         self._threads = ThreadPoolExecutor(max_workers=web_threads(), thread_name_prefix="web")
         self._respond_in_thread = sync_to_async(self._respond, thread_sensitive=False, executor=self._threads)
         self._close_in_thread = sync_to_async(self._close, thread_sensitive=False, executor=self._threads)
+        # Resolving a path costs as much as a small view (Django builds the list of patterns
+        # tried); with no async view in the URLconf there is nothing to decide per request.
+        self._any_async_view = any(iscoroutinefunction(callback) for callback in _views(get_resolver()))
 
     async def handle(self, scope, receive, send):
-        if self._view_is_async(scope):
+        if self._any_async_view and self._view_is_async(scope):
             return await super().handle(scope, receive, send)
         try:
             body_file = await self.read_body(receive)
@@ -72,13 +75,15 @@ class ModoASGIHandler(ASGIHandler):
         await self.send_response(response, send)
 
     async def _until_disconnect(self, work, receive):
-        tasks = [asyncio.create_task(work), asyncio.create_task(self.listen_for_disconnect(receive))]
-        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        answer, listener = asyncio.create_task(work), asyncio.create_task(self.listen_for_disconnect(receive))
+        done, pending = await asyncio.wait((answer, listener), return_when=asyncio.FIRST_COMPLETED)
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
-        if tasks[0] in done:
-            tasks[0].result()  # an error while answering is raised, not swallowed
+        if listener in done:
+            listener.exception()  # RequestAborted, the client left: taken, so asyncio logs nothing
+        if answer in done:
+            answer.result()  # an error while answering is raised, not swallowed
 
     def _respond(self, scope, body_file):
         """The whole synchronous request in one thread, as Django's WSGI handler does it."""
@@ -114,6 +119,15 @@ class ModoASGIHandler(ASGIHandler):
         return iscoroutinefunction(match.func)
 
 
+def _views(resolver):
+    """Every view of a URLconf, included ones too."""
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _views(pattern)
+        else:
+            yield pattern.callback
+
+
 def respond_later(request, response, finish):
     """Answer `response` once the coroutine function `finish` has completed it in place (its
     status, content and headers; the middleware already ran on it). Under ModoASGIHandler,
@@ -123,5 +137,11 @@ def respond_later(request, response, finish):
     if getattr(request, "finishes_on_event_loop", False):
         response.finish_on_event_loop = finish
         return response
+    if isinstance(request, ASGIRequest):
+        # Django's own ASGI handler: this thread is the request's alone, its connections could
+        # never serve another request; they go back (to the pool) before the wait, not after.
+        for connection in connections.all(initialized_only=True):
+            if not connection.in_atomic_block:
+                connection.close()
     async_to_sync(finish)()
     return response
