@@ -77,17 +77,13 @@ SERVER_ENV = {
 # --- The server side: this module is also gunicorn's ASGI app ---------------------------
 
 
-def _server_app():
+def _server_setup():
     import django
     from django.conf import settings
 
     settings.ROOT_URLCONF = "bench.generate"  # a namespace package: bench/ has no __init__
     settings.ACCOUNT_RATE_LIMITS = False  # 64 sign-ins from one address in a second, at setup only
     django.setup()
-
-    from django.core.asgi import get_asgi_application
-
-    return get_asgi_application()
 
 
 def _bare(request):
@@ -112,15 +108,18 @@ def _deduct(request, organization_id):
 
 
 if os.environ.get("BENCH_SERVER") == "1":
-    application = _server_app()
+    _server_setup()
 
     from django.urls import include, path
+
+    from core.asgi import ModoASGIHandler  # production's handler (modo/asgi.py)
 
     urlpatterns = [
         path("bench/bare", _bare),
         path("bench/deduct/<uuid:organization_id>", _deduct),
         path("", include("modo.urls")),
     ]
+    application = ModoASGIHandler()  # (reads the URLconf above)
 
 
 # --- The client side -----------------------------------------------------------------

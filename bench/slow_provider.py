@@ -101,11 +101,12 @@ if os.environ.get("BENCH_SERVER") == "1":
 
     settings.ROOT_URLCONF = "bench.slow_provider"
     django.setup()
-    from django.core.asgi import get_asgi_application
     from django.urls import include, path
 
-    application = get_asgi_application()
+    from core.asgi import ModoASGIHandler  # production's handler (modo/asgi.py)
+
     urlpatterns = [path("bench/wait", _bare_wait), path("bench/bare", _bare), path("", include("modo.urls"))]
+    application = ModoASGIHandler()  # (reads the URLconf above)
 
 
 # --- The client side --------------------------------------------------------------------

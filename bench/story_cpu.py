@@ -81,7 +81,6 @@ def main() -> None:
     recreate_database(slow_provider.BENCH_URL)
     slow_provider.setup_django(stubs_start(own_process=False))
     import httpx
-    from django.core.asgi import get_asgi_application
     from django.core.management import call_command
     from kombu.utils import json as kombu_json
 
@@ -90,7 +89,9 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     emails = slow_provider.make_users_verified(2)
-    app = get_asgi_application()
+    from core.asgi import ModoASGIHandler
+
+    app = ModoASGIHandler()  # production's handler (modo/asgi.py)
     redis = _redis()
     redis.flushdb()
 
