@@ -30,7 +30,8 @@ CPU placement (Linux affinity): gunicorn on BENCH_WEB_CORES (default the first C
 BENCH_LOAD_CORES (default the last) at nice +BENCH_LOAD_NICE (0), Celery on BENCH_CELERY_CORES
 (default every CPU but the web's): the load generator cannot starve the server it measures,
 and the verdict is per web core: "users per web core" = BENCH_USERS / web cores, held when
-p95 < 300 ms over the non-generation requests with zero errors.
+p95 < 300 ms over the non-generation requests with zero errors. BENCH_LOG_LEVEL=INFO keeps the
+server's access log (each request's time inside Django) in var/bench-load/gunicorn.log.
 
 Prints: requests/s, p50/p95/p99 and errors per endpoint, job turnaround, the peak RSS of each
 process, CPU use and load average, the audit's verdict and each target's verdict. Exit 1 on any

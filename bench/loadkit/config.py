@@ -38,9 +38,9 @@ _ALL = sorted(os.sched_getaffinity(0))
 WEB_CORES = _cores(os.environ.get("BENCH_WEB_CORES", str(_ALL[0])))
 LOAD_CORES = _cores(os.environ.get("BENCH_LOAD_CORES", str(_ALL[-1])))
 CELERY_CORES = _cores(os.environ.get("BENCH_CELERY_CORES", ",".join(str(c) for c in _ALL if c not in WEB_CORES) or "0"))
-# Not niced by default: pinned apart, locust cannot starve the web core, but niced on the core it
-# shares with Celery (ffmpeg, the I/O threads) it waited its turn behind them, and that wait was
-# counted as the server's latency (250 users: p95 896 ms niced +5, 192 ms not, same server).
+# Not niced by default: pinned apart, locust cannot starve the web core; niced on the core it
+# shares with Celery, it would wait behind the workers' threads and ffmpeg, and its own wait
+# would count as the server's latency.
 LOAD_NICE = int(os.environ.get("BENCH_LOAD_NICE", "0"))
 USERS_PER_CORE_TARGET = 250
 # The production web server (gunicorn.conf.py: uvicorn workers, ASGI), one worker per web core as
@@ -87,7 +87,7 @@ SERVER_ENV = {
     "CONN_MAX_AGE": "60",
     "TRUSTED_PROXY_COUNT": "1",
     "AI_CACHE_ENABLED": "false",
-    "LOG_LEVEL": "WARNING",
+    "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
     "MEDIA_ROOT": str(ROOT / "var" / "bench-load-media"),
     "GEMINI_API_KEY": "",
     "OPENAI_API_KEY": "",
