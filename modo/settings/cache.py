@@ -8,8 +8,8 @@ if REDIS_URL:
         "CLIENT_CLASS": "django_redis.client.DefaultClient",
         "SOCKET_CONNECT_TIMEOUT": 2,
         "SOCKET_TIMEOUT": 2,
-        # Under ASGI each request runs its synchronous part in a thread of its own: a burst of
-        # requests waits its turn for a connection instead of failing with "Too many connections".
+        # A process's threads (the web's request threads, a worker's I/O threads) share the pool:
+        # a burst of requests waits its turn for a connection instead of "Too many connections".
         "CONNECTION_POOL_CLASS": "redis.BlockingConnectionPool",
         "CONNECTION_POOL_KWARGS": {"max_connections": env.int("REDIS_MAX_CONNECTIONS", default=200), "timeout": 5},
     }

@@ -26,8 +26,8 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_IGNORE_RESULT = True
 # There is no result backend. Celery makes a backend object per thread unless told it is
-# thread-safe, and under ASGI each request has a thread of its own: every story request made
-# one (an entry-point scan) for a result nobody reads. The disabled backend holds nothing.
+# thread-safe; under Django's ASGI handler (a thread per request) every story request made one
+# (an entry-point scan) for a result nobody reads. The disabled backend holds nothing.
 CELERY_RESULT_BACKEND_THREAD_SAFE = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

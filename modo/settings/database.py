@@ -36,10 +36,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # A pool per process (psycopg_pool) for the ASGI server: each request runs its synchronous
-    # part in a thread of its own, so connections are borrowed per request and given back, at
-    # most DATABASE_POOL_MAX_SIZE of them open however many requests or streams wait. 0: off
-    # (a connection per request, or CONN_MAX_AGE), as under PgBouncer in transaction mode.
+    # A pool per process (psycopg_pool) for the web server: its request threads (core.asgi)
+    # borrow a connection per request and give it back, at most DATABASE_POOL_MAX_SIZE of them
+    # open however many requests or streams wait. 0: off (a connection per request, or
+    # CONN_MAX_AGE), as under PgBouncer in transaction mode.
     _pool_size = env.int("DATABASE_POOL_MAX_SIZE", default=0)
     if _pool_size > 0:
         DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them; Django must not
