@@ -6,11 +6,10 @@ the response's close, each a hop of its own (six or so), under one interpreter l
 process. On the studio's traffic that cost about 50 % more web CPU than a threaded WSGI server
 and, at 250 users per core, waits of up to a second between hops on a half-idle core.
 
-Here a request to a synchronous view (everything but the two waiting views of aigen.api.live)
-is read by the event loop, then handled start to end in one call on a fixed pool of
-WEB_THREADS threads (middleware, view, signals: Django's synchronous handler, as under WSGI),
-then written by the event loop. Requests to async views (waiting for a story, a job's event
-stream) would take Django's own path; MODO has none. Its two views that wait (a story within
+Here a request to a synchronous view is read by the event loop, then handled start to end in
+one call on a fixed pool of WEB_THREADS threads (middleware, view, signals: Django's synchronous
+handler, as under WSGI), then written by the event loop. A request to an async view would take
+Django's own path; MODO has none. Its two views that wait (a story within
 AI_STORY_WAIT_SECONDS, a job's event stream) are synchronous views whose waiting part runs on
 the event loop after the chain: a stream as an async iterator (Django sends it), a story as the
 response's `finish_on_event_loop` (respond_later below). A waiting request holds no thread.
@@ -28,7 +27,6 @@ from django.core.handlers.base import BaseHandler
 from django.db import close_old_connections, connections
 from django.http import FileResponse
 from django.urls import Resolver404, URLResolver, get_resolver, set_script_prefix
-from django.urls.exceptions import NoReverseMatch
 
 
 def web_threads() -> int:
@@ -114,7 +112,7 @@ class ModoASGIHandler(ASGIHandler):
         path = scope["path"].removeprefix(script_prefix) if script_prefix else scope["path"]
         try:
             match = get_resolver().resolve(path)
-        except (Resolver404, NoReverseMatch):
+        except Resolver404:
             return False
         return iscoroutinefunction(match.func)
 
