@@ -6,35 +6,35 @@ sends `generation_succeeded`, both wired in StudioConfig.ready().
 """
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import Organization
 from aigen.hooks import GenerationTarget
-from core.errors import NotFound
 
 from . import selectors, services, tasks
+from .errors import VersionReadOnly
 from .models import Asset, Beat, Project
 
 
 def target_for_generation(organization: Organization, project_id: str, beat_id: str | None) -> GenerationTarget:
     """Raises NotFound for a project or beat of another organization, or a beat of another project;
     VersionReadOnly (409) for a beat of a story version that is not the current one."""
-    project = selectors.project_get_for_member(organization=organization, project_id=project_id)
     if beat_id:
-        beat = selectors.beat_get_for_member(organization=organization, beat_id=beat_id)
-        if beat.project_id != project.id:
-            raise NotFound(_("Beat not found."))
+        beat = selectors.beat_get_for_generation(organization=organization, project_id=project_id, beat_id=beat_id)
         # A beat of an earlier version stays as it was: 409, before anything is counted or charged.
-        services.beat_writable_require(beat=beat)
+        if not beat.story.is_current:
+            raise VersionReadOnly(beat.story.version)
+        project_key = beat.project_id
         beats = [beat]
         text = f"{beat.title}. {beat.description}".strip()
     else:
+        project = selectors.project_get_for_member(organization=organization, project_id=project_id, with_story=False)
+        project_key = project.id
         beats = list(selectors.beat_list_for_project(project=project))
         text = project.premise or project.title
     with_images = [b for b in beats if b.image_id]
     return GenerationTarget(
-        project_id=str(project.id),
+        project_id=str(project_key),
         beat_id=str(beat_id) if beat_id else None,
         text=text,
         image_files=[b.image.file.name for b in with_images],

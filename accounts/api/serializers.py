@@ -50,6 +50,36 @@ class MeSerializer(serializers.Serializer):
     trial = TrialSectionSerializer()
 
 
+# The output as DRF's DateTimeField writes it (the current time zone, ISO 8601), for the bodies
+# built without a serializer below.
+datetime_text = serializers.DateTimeField().to_representation
+
+
+def me_representation(*, user, membership: Membership, memberships, sections: dict) -> dict:
+    """MeSerializer's output, built directly: /api/me opens every page of the studio, and DRF's
+    eight nested serializers (fields deep-copied per instance) were a fifth of its CPU.
+    tests/accounts/test_me.py checks that both give the same body."""
+
+    def organization(entry: Membership) -> dict:
+        org = entry.organization
+        return {"id": str(org.id), "name": org.name, "is_personal": org.is_personal, "role": entry.role}
+
+    subscription, credits, trial = sections["subscription"], sections["credits"], sections["trial"]
+    return {
+        "user": {
+            "id": str(user.id),
+            "email": user.email,
+            "name": user.name,
+            "date_joined": datetime_text(user.date_joined),
+        },
+        "organization": organization(membership),
+        "organizations": [organization(entry) for entry in memberships],
+        "subscription": {**subscription, "current_period_end": datetime_text(subscription["current_period_end"])},
+        "credits": dict(credits),
+        "trial": {**trial, "ends_at": datetime_text(trial["ends_at"])},
+    }
+
+
 class OrganizationUpdateSerializer(StrictRequestSerializer):
     name = serializers.CharField(max_length=120)
 

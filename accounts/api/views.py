@@ -12,19 +12,20 @@ from .serializers import (
     MeSerializer,
     OrganizationSerializer,
     OrganizationUpdateSerializer,
+    me_representation,
 )
 
 
 class MeView(OrganizationAPIView):
     @extend_schema(parameters=[ORGANIZATION_HEADER], responses=MeSerializer)
     def get(self, request):
-        data = {
-            "user": request.user,
-            "organization": self.membership,
-            "organizations": membership_list_for_user(user=request.user),
-            **me_sections(self.membership),
-        }
-        return Response(MeSerializer(data).data)
+        body = me_representation(
+            user=request.user,
+            membership=self.membership,
+            memberships=membership_list_for_user(user=request.user),
+            sections=me_sections(self.membership),
+        )
+        return Response(body)
 
 
 class CurrentOrganizationView(OrganizationAPIView):

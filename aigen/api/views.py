@@ -32,6 +32,7 @@ from .serializers import (
     StoryRequestSerializer,
     StoryResponseSerializer,
     VideoRequestSerializer,
+    job_representation,
 )
 
 # What every AI POST reads and answers besides its body (DESIGN section 3).
@@ -261,7 +262,7 @@ class GenerateVideoView(GenerationView):
 
 def job_body(job) -> dict:
     """A job as the API shows it; `partial` (the text and beats so far) while it runs."""
-    body = JobSerializer(job).data
+    body = job_representation(job)
     body["partial"] = None if job.is_finished else events.partial_of(events.events_read(job.pk))
     return body
 

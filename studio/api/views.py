@@ -102,7 +102,9 @@ class ProjectRestoreView(OrganizationAPIView):
 class StoryVersionListView(OrganizationAPIView):
     @extend_schema(parameters=[ORGANIZATION_HEADER], responses=StoryVersionSerializer(many=True))
     def get(self, request, project_id):
-        project = selectors.project_get_for_member(organization=self.organization, project_id=project_id)
+        project = selectors.project_get_for_member(
+            organization=self.organization, project_id=project_id, with_story=False
+        )
         versions = selectors.story_version_list_for_project(project=project)
         return Response(StoryVersionSerializer(versions, many=True).data)
 
@@ -131,12 +133,16 @@ class StoryVersionRestoreView(OrganizationAPIView):
 class BeatListView(OrganizationAPIView):
     @extend_schema(parameters=[ORGANIZATION_HEADER], responses=BeatSerializer(many=True))
     def get(self, request, project_id):
-        project = selectors.project_get_for_member(organization=self.organization, project_id=project_id)
+        project = selectors.project_get_for_member(
+            organization=self.organization, project_id=project_id, with_story=False
+        )
         return Response(BeatSerializer(selectors.beat_list_for_project(project=project), many=True).data)
 
     @extend_schema(parameters=[ORGANIZATION_HEADER], request=BeatCreateSerializer, responses={201: BeatSerializer})
     def post(self, request, project_id):
-        project = selectors.project_get_for_member(organization=self.organization, project_id=project_id)
+        project = selectors.project_get_for_member(
+            organization=self.organization, project_id=project_id, with_story=False
+        )
         serializer = BeatCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         beat = services.beat_create(project=project, **serializer.validated_data)
@@ -146,7 +152,9 @@ class BeatListView(OrganizationAPIView):
 class BeatReorderView(OrganizationAPIView):
     @extend_schema(parameters=[ORGANIZATION_HEADER], request=BeatReorderSerializer, responses=BeatSerializer(many=True))
     def post(self, request, project_id):
-        project = selectors.project_get_for_member(organization=self.organization, project_id=project_id)
+        project = selectors.project_get_for_member(
+            organization=self.organization, project_id=project_id, with_story=False
+        )
         serializer = BeatReorderSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         beats = services.beats_reorder(project=project, beat_ids=serializer.validated_data["beat_ids"])
@@ -245,7 +253,9 @@ class AssetListView(OrganizationAPIView):
 
     @extend_schema(parameters=[ORGANIZATION_HEADER], responses=AssetSerializer(many=True))
     def get(self, request, project_id):
-        project = selectors.project_get_for_member(organization=self.organization, project_id=project_id)
+        project = selectors.project_get_for_member(
+            organization=self.organization, project_id=project_id, with_story=False
+        )
         return _page(self, request, selectors.asset_list_for_project(project=project), AssetSerializer)
 
 

@@ -1,3 +1,4 @@
+import json
 import uuid
 
 import pytest
@@ -187,3 +188,34 @@ def test_a_user_who_joined_another_personal_organization_still_defaults_to_their
 
     assert body["organization"]["role"] == "owner"
     assert len(body["organizations"]) == 2
+
+
+def test_me_answers_exactly_what_its_documented_serializer_describes(owner_api, owner, organization):
+    """/api/me builds its body without DRF's serializers (it opens every studio page); the
+    schema documents MeSerializer: the two must agree, date formats and time zone included."""
+    from rest_framework.renderers import JSONRenderer
+
+    from accounts.api.serializers import MeSerializer
+    from accounts.me import me_sections
+    from accounts.selectors import membership_list_for_user
+    from billing.services.fulfilment import order_status_apply
+
+    from ..billing.conftest import order_make
+
+    order = order_make(organization, item="plan:pro", gateway="dev")
+    order_status_apply(order_id=order.order_id, status="paid", raw_status="settlement", amount=f"{order.amount}.00")
+    membership = owner.memberships.select_related("organization").get(organization=organization)
+
+    body = owner_api.get("/api/me").json()
+
+    documented = MeSerializer(
+        {
+            "user": owner,
+            "organization": membership,
+            "organizations": membership_list_for_user(user=owner),
+            **me_sections(membership),
+        }
+    ).data
+    assert body == json.loads(JSONRenderer().render(documented))
+    assert body["subscription"]["tier"] == "pro"
+    assert body["subscription"]["current_period_end"].endswith("+07:00")  # Asia/Jakarta, as DRF writes it
