@@ -1,7 +1,8 @@
 """What higher apps tell aigen at start-up, and what aigen tells them, without imports upward.
 
-studio (above aigen) registers a target resolver: given (organization, project_id, beat_id)
-it returns what a generation needs from that project or beat, or raises core.errors.NotFound.
+studio (above aigen) registers a target resolver: given (organization, project_id, beat_id,
+images=) it returns what a generation needs from that project or beat, or raises
+core.errors.NotFound; `images=True` (a video) asks for the project's beat images too.
 With nothing registered, any project_id or beat_id answers 404 "Project not found.".
 
 When a job succeeds, `generation_succeeded` is sent with `job=` so studio can attach the
@@ -33,7 +34,7 @@ class GenerationTarget:
     captions: list[str] = field(default_factory=list)
 
 
-TargetResolver = Callable[[Organization, str, str | None], GenerationTarget]
+TargetResolver = Callable[..., GenerationTarget]  # (organization, project_id, beat_id, *, images)
 _resolvers: list[TargetResolver] = []
 
 generation_succeeded = Signal()  # kwargs: job
@@ -49,7 +50,9 @@ def unregister_target_resolver(resolver: TargetResolver) -> None:
         _resolvers.remove(resolver)
 
 
-def target_resolve(*, organization: Organization, project_id: str, beat_id: str | None) -> GenerationTarget:
+def target_resolve(
+    *, organization: Organization, project_id: str, beat_id: str | None, images: bool = False
+) -> GenerationTarget:
     if not _resolvers:
         raise NotFound(_("Project not found."))
-    return _resolvers[-1](organization, str(project_id), str(beat_id) if beat_id else None)
+    return _resolvers[-1](organization, str(project_id), str(beat_id) if beat_id else None, images=images)

@@ -16,9 +16,13 @@ from .errors import VersionReadOnly
 from .models import Asset, Beat, Project
 
 
-def target_for_generation(organization: Organization, project_id: str, beat_id: str | None) -> GenerationTarget:
+def target_for_generation(
+    organization: Organization, project_id: str, beat_id: str | None, *, images: bool = True
+) -> GenerationTarget:
     """Raises NotFound for a project or beat of another organization, or a beat of another project;
-    VersionReadOnly (409) for a beat of a story version that is not the current one."""
+    VersionReadOnly (409) for a beat of a story version that is not the current one. `images`:
+    the project's beat images too (what a video of the whole project is made of); a story or an
+    image of the project does not read its beats."""
     if beat_id:
         beat = selectors.beat_get_for_generation(organization=organization, project_id=project_id, beat_id=beat_id)
         # A beat of an earlier version stays as it was: 409, before anything is counted or charged.
@@ -30,7 +34,7 @@ def target_for_generation(organization: Organization, project_id: str, beat_id: 
     else:
         project = selectors.project_get_for_member(organization=organization, project_id=project_id, with_story=False)
         project_key = project.id
-        beats = list(selectors.beat_list_for_project(project=project))
+        beats = list(selectors.beat_list_for_project(project=project)) if images else []
         text = project.premise or project.title
     with_images = [b for b in beats if b.image_id]
     return GenerationTarget(

@@ -72,7 +72,10 @@ class GenerationView(OrganizationAPIView):
         target = None
         if data.get("project_id") or data.get("beat_id"):
             target = target_resolve(
-                organization=self.organization, project_id=data.get("project_id"), beat_id=data.get("beat_id")
+                organization=self.organization,
+                project_id=data.get("project_id"),
+                beat_id=data.get("beat_id"),
+                images=self.kind == "video",  # only a video is made of the beats' images
             )
         data = self.prepare(data, target)
         if self.organization.is_suspended:  # before Idempotency-Key, rate limit and charge

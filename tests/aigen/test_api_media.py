@@ -97,7 +97,7 @@ PROJECT, BEAT, OTHER_BEAT = (
 
 
 def test_a_registered_resolver_supplies_the_beat_text_and_someone_elses_beat_is_404(owner_api, funded, run_tasks):
-    def resolve(organization, project_id, beat_id):
+    def resolve(organization, project_id, beat_id, images=False):
         if project_id != PROJECT or beat_id not in (None, BEAT):
             raise NotFound("Project not found.")
         return GenerationTarget(project_id=project_id, beat_id=beat_id, text="The kite breaks free")
