@@ -1,5 +1,7 @@
 """Benchmark (not a test): 1,000 simulated studio users against gunicorn + PostgreSQL + Redis +
-a real Celery worker, with locust (bench/locustfile.py), on the `local` provider, cache off.
+a real Celery worker, with locust (bench/locustfile.py), cache off, on stub providers at real
+speed (bench/stubs.py: a story streamed over 3 s, an image after 5 s; BENCH_PROVIDERS=local: the
+offline provider instead).
 
     .venv/bin/python bench/load.py
     BENCH_USERS=200 BENCH_SECONDS=60 .venv/bin/python bench/load.py
@@ -13,8 +15,9 @@ limit (500 AI requests per user per day) is the one the server enforces: no sett
 
 Then it starts the production web server as the Dockerfile does (gunicorn.conf.py: uvicorn
 workers serving the ASGI application, BENCH_WEB_WORKERS, default one per web core) and the Celery
-workers as docker-compose.yml runs them (BENCH_CELERY_POOLS, default `worker worker-io
-worker-video`, each `service[:concurrency]`: provider waits on threads, ffmpeg encodes apart), on
+workers as docker-compose.yml runs them (BENCH_CELERY_POOLS, default `worker worker-io worker-io
+worker-video`, each `service[:concurrency]`: provider waits on threads, two processes for the
+worker core as the README sizes them, ffmpeg encodes apart), on
 that database and Redis, with TRUSTED_PROXY_COUNT=1: each simulated user
 comes from an address of its own (X-Forwarded-For, as behind a load balancer), so allauth's
 login rate limits stay on. In a timed sign-in phase BENCH_SIGNIN_USERS users (default 100;
@@ -65,6 +68,7 @@ from bench.loadkit.config import (  # noqa: E402
     LOAD_NICE,
     OUT,
     P95_TARGET_MS,
+    PROVIDERS,
     RAMP_SECONDS,
     SECONDS,
     SERVER_ENV,
@@ -109,6 +113,17 @@ def main() -> int:  # noqa: C901, PLR0912, PLR0915 - one script, top to bottom
     print(f"{USERS} paying users ready in {time.perf_counter() - setup_started:.0f} s", flush=True)
 
     env = {**os.environ, **SERVER_ENV, "PYTHONPATH": str(ROOT)}
+    if PROVIDERS == "stubs":
+        from bench.stubs import IMAGE_SECONDS, PROVIDER_SECONDS, stubs_start
+
+        stub_url = stubs_start(cores=LOAD_CORES)
+        env.update(
+            GEMINI_API_KEY="bench",
+            STABILITY_API_KEY="bench",
+            AI_GEMINI_BASE_URL=stub_url,
+            AI_STABILITY_BASE_URL=stub_url,
+        )
+        print(f"providers: stub Gemini (a story over {PROVIDER_SECONDS:g} s), stub Stability ({IMAGE_SECONDS:g} s)")
     gunicorn, workers = start_servers(env)
     sampler = None
     try:

@@ -105,9 +105,10 @@ def first_chunk_at(tag: str) -> float | None:
     return FIRST_CHUNK_AT.get(tag)
 
 
-def stubs_start(*, own_process: bool = True) -> str:
-    """The stubs' base URL: served by a process of their own (daemon: it ends with the bench),
-    or by a thread of this one (own_process=False: bench/story_cpu.py profiles in one process)."""
+def stubs_start(*, own_process: bool = True, cores: set[int] | None = None) -> str:
+    """The stubs' base URL: served by a process of their own (daemon: it ends with the bench; on
+    `cores` if given), or by a thread of this one (own_process=False: bench/story_cpu.py profiles
+    in one process)."""
     global FIRST_CHUNK_AT
     if not own_process:
         server = _server()
@@ -116,5 +117,8 @@ def stubs_start(*, own_process: bool = True) -> str:
     context = multiprocessing.get_context("fork")
     FIRST_CHUNK_AT = context.Manager().dict()
     ours, theirs = context.Pipe()
-    context.Process(target=_serve, args=(theirs, FIRST_CHUNK_AT), daemon=True).start()
+    process = context.Process(target=_serve, args=(theirs, FIRST_CHUNK_AT), daemon=True)
+    process.start()
+    if cores:
+        os.sched_setaffinity(process.pid, cores)
     return f"http://127.0.0.1:{ours.recv()}"

@@ -40,13 +40,15 @@ def _clean_text(value: str, *, field: str, max_length: int, required: bool = Fal
 
 
 def project_create(*, membership: Membership, title: str, premise: str = "", genre: str = "") -> Project:
-    return Project.objects.create(
+    project = Project.objects.create(
         organization=membership.organization,
         owner=membership.user,
         title=_clean_text(title, field="title", max_length=TITLE_MAX, required=True),
         premise=_clean_text(premise, field="premise", max_length=PREMISE_MAX),
         genre=_clean_text(genre, field="genre", max_length=60),
     )
+    project.current_stories = []  # as the selectors give it: a new project has no story to read back
+    return project
 
 
 def project_update(*, project: Project, **changes: str) -> Project:

@@ -13,10 +13,10 @@ DRAIN_SECONDS = float(os.environ.get("BENCH_DRAIN_SECONDS", "60"))
 PORT = int(os.environ.get("BENCH_PORT", "8767"))
 # Celery workers as docker-compose.yml runs them (core.compose): its service names, separated
 # by spaces, each optionally ":concurrency"; one worker process tree each (housekeeping; provider
-# waits on threads; ffmpeg encodes).
+# waits on threads, two processes for the one worker core as the README sizes them; ffmpeg encodes).
 CELERY_POOLS = [
     tuple((entry.split(":") + [""])[:2])
-    for entry in os.environ.get("BENCH_CELERY_POOLS", "worker worker-io worker-video").split()
+    for entry in os.environ.get("BENCH_CELERY_POOLS", "worker worker-io worker-io worker-video").split()
 ]
 SIGNIN_CONCURRENCY = int(os.environ.get("BENCH_SIGNIN_CONCURRENCY", "4"))
 
@@ -76,6 +76,13 @@ WEB_RSS_TARGET_MB = 250
 CELERY_RSS_TARGET_MB = 600
 GENERATION = ("POST /api/ai/generate-story", "POST /api/ai/generate-image", "POST /api/ai/generate-video")
 SIGN_IN = "POST /api/auth/…/login"
+
+# The providers: "stubs" (default): Gemini streaming the story over BENCH_PROVIDER_SECONDS (3) and
+# Stability answering after BENCH_IMAGE_SECONDS (5), from bench/stubs.py in a process of its own
+# on the load generator's core, as the real APIs answer (a provider's wait costs the worker
+# nothing); "local": the offline provider, whose placeholder PNGs (768x432, drawn and encoded by
+# the worker) made the worker's core, shared with locust, the bottleneck of the earlier runs.
+PROVIDERS = os.environ.get("BENCH_PROVIDERS", "stubs")
 
 SERVER_ENV = {
     "DJANGO_SETTINGS_MODULE": "modo.settings.local",

@@ -120,7 +120,7 @@ def start_servers(env: dict) -> tuple[subprocess.Popen, list[subprocess.Popen]]:
                 service,
                 *QUIET,
                 "--without-heartbeat",
-                hostname=f"bench-{service}@%h",
+                hostname=f"bench-{service}-{index}@%h",
                 loglevel="WARNING",
                 **({"concurrency": concurrency} if concurrency else {}),
             ),
@@ -131,7 +131,7 @@ def start_servers(env: dict) -> tuple[subprocess.Popen, list[subprocess.Popen]]:
             start_new_session=True,
             preexec_fn=pinned(CELERY_CORES),  # noqa: PLW1509 - affinity only
         )
-        for service, concurrency in CELERY_POOLS
+        for index, (service, concurrency) in enumerate(CELERY_POOLS)
     ]
     return gunicorn, workers
 
