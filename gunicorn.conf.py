@@ -26,7 +26,7 @@ graceful_timeout = int(os.environ.get("WEB_GRACEFUL_TIMEOUT", "30"))
 keepalive = int(os.environ.get("WEB_KEEPALIVE", "5"))
 # Recycling a worker after N requests is off (0): a recycled worker closes its idle keep-alive
 # connections, and a request that crosses the close is reset without an answer (bench/generate.py
-# lost 8 of ~30,000, POSTs among them, at 20,000 per worker). Set it only against a measured leak
+# lost 8 of ~30,000 requests at 20,000 per worker). Set it only against a measured leak
 # (bench/load.py: the web worker held 237 MB after sign-ins, 247 MB after 250 users for a minute).
 max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "0"))
 max_requests_jitter = int(os.environ.get("WEB_MAX_REQUESTS_JITTER", "0"))
