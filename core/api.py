@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
@@ -24,6 +24,11 @@ _CODES = {
     status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: "UNSUPPORTED_MEDIA_TYPE",
     status.HTTP_429_TOO_MANY_REQUESTS: "RATE_LIMITED",
 }
+
+
+# A date and time as DRF's DateTimeField writes it (the current time zone, ISO 8601): for the
+# bodies the hottest endpoints build without a serializer.
+datetime_text = serializers.DateTimeField().to_representation
 
 
 def error_body(message: str, code: str, **extra) -> dict:

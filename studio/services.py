@@ -166,12 +166,6 @@ def _beat_writable_lock(beat: Beat) -> None:
         raise VersionReadOnly(story.version)
 
 
-def beat_writable_require(*, beat: Beat) -> None:
-    """The same check, outside a write (a generation for the beat is refused before any charge)."""
-    with transaction.atomic():
-        _beat_writable_lock(beat)
-
-
 def beat_update(*, beat: Beat, **changes: str) -> Beat:
     limits = {"title": TITLE_MAX, "description": TEXT_MAX}
     for field, value in changes.items():

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from core.api import datetime_text
 from core.validation import StrictRequestSerializer
 
 from ..models import Invitation, Membership
@@ -50,15 +51,10 @@ class MeSerializer(serializers.Serializer):
     trial = TrialSectionSerializer()
 
 
-# The output as DRF's DateTimeField writes it (the current time zone, ISO 8601), for the bodies
-# built without a serializer below.
-datetime_text = serializers.DateTimeField().to_representation
-
-
 def me_representation(*, user, membership: Membership, memberships, sections: dict) -> dict:
     """MeSerializer's output, built directly: /api/me opens every page of the studio, and DRF's
     eight nested serializers (fields deep-copied per instance) were a fifth of its CPU.
-    tests/accounts/test_me.py checks that both give the same body."""
+    tests/accounts/test_api.py checks that both give the same body."""
 
     def organization(entry: Membership) -> dict:
         org = entry.organization

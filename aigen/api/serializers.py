@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api import datetime_text
 from core.validation import StrictRequestSerializer
 
 from ..models import AIUsageLog, GenerationJob
@@ -146,14 +147,11 @@ class JobSerializer(serializers.Serializer):
         return job_receipt(job)
 
 
-_datetime_text = serializers.DateTimeField().to_representation
-
-
 def job_representation(job: GenerationJob) -> dict:
     """A job as JobSerializer documents it, built directly: a running job is polled every few
     seconds by each client that waits on it (the most frequent request of the API), and DRF's
     field-by-field serializer was a third of the poll's CPU. `partial` is the caller's.
-    tests/aigen/test_jobs_api.py checks that both give the same body."""
+    tests/aigen/test_receipts.py checks that both give the same body."""
     result = job.result
     if isinstance(result, dict) and result.get("file"):
         # A fresh URL at each read: on R2 it is signed and short-lived, so a stored one expires.
@@ -172,8 +170,8 @@ def job_representation(job: GenerationJob) -> dict:
         "placeholder": job.placeholder,
         "receipt": receipt,
         "partial": None,
-        "created_at": _datetime_text(job.created_at),
-        "finished_at": _datetime_text(job.finished_at),
+        "created_at": datetime_text(job.created_at),
+        "finished_at": datetime_text(job.finished_at),
     }
 
 
