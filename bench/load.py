@@ -16,7 +16,7 @@ limit (500 AI requests per user per day) is the one the server enforces: no sett
 Then it starts the production web server as the Dockerfile does (gunicorn.conf.py: uvicorn
 workers serving the ASGI application, BENCH_WEB_WORKERS, default one per web core) and the Celery
 workers as docker-compose.yml runs them (BENCH_CELERY_POOLS, default `worker worker-io
-worker-video`, each `service[:concurrency]`: provider waits on threads, ffmpeg encodes apart), on
+worker-io worker-video`, each `service[:concurrency]`: provider waits on threads, ffmpeg encodes apart), on
 that database and Redis, with TRUSTED_PROXY_COUNT=1: each simulated user
 comes from an address of its own (X-Forwarded-For, as behind a load balancer), so allauth's
 login rate limits stay on. In a timed sign-in phase BENCH_SIGNIN_USERS users (default 100;

@@ -3,8 +3,13 @@
 Each user is one signed-in customer of the studio, coming from an address of its own (the
 server trusts one proxy hop, as behind a load balancer). A cycle: open the dashboard (`/api/me`),
 list projects, create one, write its story (`local` provider, cache off), read the beats,
-illustrate two beats and poll both jobs until they finish. A share of the users (BENCH_VIDEO_SHARE)
-also animates each story (a video job, polled until done). Think time between steps; polls
+illustrate two beats and follow both jobs until they finish. A share of the users
+(BENCH_VIDEO_SHARE) also animates each story (a video job, followed until done). Think time
+between steps.
+
+A job is followed as the studio page follows it (BENCH_FOLLOW=events, the default): its Server-Sent
+Events stream (`GET /api/ai/jobs/{id}/events`, one per job, open at once), read until the server
+ends it after `done`. BENCH_FOLLOW=poll follows it as an API client may: `GET /api/ai/jobs/{id}`
 every BENCH_POLL_SECONDS.
 
 Every request is checked (status and the fields that matter) and written, with its start,
@@ -27,8 +32,10 @@ ACCOUNTS = json.loads(open(os.environ["BENCH_ACCOUNTS"]).read())  # noqa: SIM115
 PASSWORD = os.environ["BENCH_PASSWORD"]
 THINK = tuple(float(n) for n in os.environ.get("BENCH_THINK_SECONDS", "4,12").split(","))
 POLL_SECONDS = float(os.environ.get("BENCH_POLL_SECONDS", "2"))
+FOLLOW = os.environ.get("BENCH_FOLLOW", "events")
 VIDEO_SHARE = float(os.environ.get("BENCH_VIDEO_SHARE", "0.05"))
 SIGNIN_SHARE = float(os.environ.get("BENCH_SIGNIN_SHARE", "0.05"))
+ARRIVAL_SPREAD = float(os.environ.get("BENCH_ARRIVAL_SPREAD_SECONDS", "0"))
 RECORDS = os.environ["BENCH_RECORDS"]
 DONE = {"succeeded", "failed"}
 
@@ -61,6 +68,9 @@ class StudioUser(FastHttpUser):
         return random.uniform(*THINK)  # noqa: S311 - load shape, not security
 
     def on_start(self):
+        # locust starts users in lumps (bench/loadkit/phases.py): this one arrives at a random
+        # moment of its lump's tick instead.
+        gevent.sleep(random.uniform(0, ARRIVAL_SPREAD))  # noqa: S311
         self.email, self.token, self.address = ACCOUNTS[next(_next_account) % len(ACCOUNTS)]
         self.cycle = 0
         # A share of the users animates each story right after it is written (the project's
@@ -180,7 +190,34 @@ class StudioUser(FastHttpUser):
         self.wait_for_jobs(jobs, "image")
 
     def wait_for_jobs(self, job_ids: list[str], kind: str) -> None:
-        """Poll every job until it is done; record each one's queue-to-done time."""
+        """Follow every job until it is done; record each one's queue-to-done time."""
+        if FOLLOW == "poll":
+            self.poll_jobs(job_ids, kind)
+        else:
+            gevent.joinall([gevent.spawn(self.follow_events, job_id, kind) for job_id in job_ids])
+
+    def follow_events(self, job_id: str, kind: str) -> None:
+        """The job's event stream, read whole: the server ends it after `done` or `failed`. Its
+        response time is the time to open it (its headers), as a user waits for that; the job's
+        own time is the JOB record."""
+        started = time.time()
+        headers = {**self.headers(), "Accept": "text/event-stream"}
+        del headers["Content-Type"]
+        with self.client.get(
+            f"/api/ai/jobs/{job_id}/events",
+            headers=headers,
+            name="GET /api/ai/jobs/{id}/events",
+            stream=True,
+            catch_response=True,
+        ) as response:
+            problem = _events_problem(response)
+            if problem:
+                response.failure(problem)
+                return
+            response.success()
+        _job_done(kind, started)
+
+    def poll_jobs(self, job_ids: list[str], kind: str) -> None:
         started = time.time()
         pending = set(job_ids)
         while pending:
@@ -197,13 +234,28 @@ class StudioUser(FastHttpUser):
                     pending.discard(job_id)
                 elif job["status"] in DONE:
                     pending.discard(job_id)
-                    events.request.fire(
-                        request_type="JOB",
-                        name=f"{kind} job: queued to done",
-                        response_time=(time.time() - started) * 1000,
-                        response_length=0,
-                        start_time=started,
-                    )
+                    _job_done(kind, started)
+
+
+def _job_done(kind: str, started: float) -> None:
+    events.request.fire(
+        request_type="JOB",
+        name=f"{kind} job: queued to done",
+        response_time=(time.time() - started) * 1000,
+        response_length=0,
+        start_time=started,
+    )
+
+
+def _events_problem(response) -> str | None:
+    if response.status_code != 200:
+        return f"{response.status_code}: {(response.text or '')[:200]}"
+    if not (response.headers.get("content-type") or "").startswith("text/event-stream"):
+        return f"not an event stream: {response.headers.get('content-type')}"
+    names = [line[len("event: ") :] for line in (response.text or "").splitlines() if line.startswith("event: ")]
+    if not names or names[-1] != "done":
+        return f"stream ended after {names[-3:]}, not after done: {(response.text or '')[-200:]}"
+    return None
 
 
 def _results(page: dict) -> list:

@@ -13,11 +13,12 @@ DRAIN_SECONDS = float(os.environ.get("BENCH_DRAIN_SECONDS", "60"))
 PORT = int(os.environ.get("BENCH_PORT", "8767"))
 # Celery workers as docker-compose.yml runs them (core.compose): its service names, separated
 # by spaces, each optionally ":concurrency"; one worker process tree each (housekeeping; provider
-# waits on threads; ffmpeg encodes). One I/O process: a second one on the worker core (the README's
-# two per core) made the 2-core machine's p95 worse, 1.3 s against 0.4-0.6 s.
+# waits on threads; ffmpeg encodes). Two I/O processes of 50 threads for the worker core, as the
+# README sizes them: at 250 users a story (3 s) and two images (5 s) each keep ~52 threads busy on
+# average, and with one process images waited for a thread (10 s from queue to done, not 5-6).
 CELERY_POOLS = [
     tuple((entry.split(":") + [""])[:2])
-    for entry in os.environ.get("BENCH_CELERY_POOLS", "worker worker-io worker-video").split()
+    for entry in os.environ.get("BENCH_CELERY_POOLS", "worker worker-io worker-io worker-video").split()
 ]
 SIGNIN_CONCURRENCY = int(os.environ.get("BENCH_SIGNIN_CONCURRENCY", "4"))
 

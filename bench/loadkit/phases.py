@@ -2,6 +2,7 @@
 
 import http.client
 import json
+import math
 import subprocess
 import sys
 import time
@@ -89,6 +90,10 @@ def run_locust(env: dict, accounts_file: Path, records_file: Path) -> int:
     ]
     locust_env = {
         **env,
+        # locust starts floor(rate) users at once every floor(rate) / rate seconds: 12 users in
+        # the same millisecond each second at 12.5/s. Each waits a random part of that tick
+        # before its first request, so that users arrive spread out, as people do.
+        "BENCH_ARRIVAL_SPREAD_SECONDS": f"{max(1, math.floor(rate)) / rate:.3f}",
         "BENCH_ACCOUNTS": str(accounts_file),
         "BENCH_RECORDS": str(records_file),
         "BENCH_PASSWORD": PASSWORD,
