@@ -6,6 +6,8 @@ providers with no API key or an open circuit breaker. `local` text and images (p
 serve only where AI_LOCAL_PROVIDER_ENABLED allows and no real provider of the chain has a key.
 """
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -160,9 +162,21 @@ def provider_chain(key: str) -> ProviderChain:
     return chain
 
 
-def chain_first(key: str) -> Provider:
-    """The provider a job for `key` starts on, to label it when queued (the worker decides)."""
-    return provider_build(_serving_or_refuse(key)[0])
+@dataclass(frozen=True)
+class ChainStart:
+    """The entry, provider and model a job starts on: its label when queued (the worker decides).
+    No adapter is built: the web process that queues jobs never imports a provider's SDK (before,
+    its first story stalled every request of the process for the import, ~0.3 s, and kept the
+    SDK's memory)."""
+
+    entry: str
+    name: str
+    model: str
+
+
+def chain_first(key: str) -> ChainStart:
+    entry = _serving_or_refuse(key)[0]
+    return ChainStart(entry=entry, name=model_entry(entry)["provider"], model=model_entry(entry)["model"])
 
 
 def _serving_or_refuse(key: str) -> list[str]:

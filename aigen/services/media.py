@@ -10,8 +10,8 @@ from .. import prompts
 from ..admission import generation_cost
 from ..hooks import GenerationTarget
 from ..models import AIUsageLog, GenerationJob
-from ..providers.base import Provider, ProviderError, VideoRequest, output_usage
-from ..registry import chain_first, model_entry, provider_chain
+from ..providers.base import ProviderError, VideoRequest, output_usage
+from ..registry import ChainStart, chain_first, model_entry, provider_chain
 from .jobs import (
     JobCanceledError,
     database_release,
@@ -41,7 +41,7 @@ def image_job_queue(
         job_input={"prompt": prompt},
         template_version=prompts.IMAGE_TEMPLATE_VERSION,
         provider=first.name,
-        model=first.config.model,
+        model=first.model,
         project_ref=target.project_id if target else "",
         beat_ref=(target.beat_id or "") if target else "",
     )
@@ -95,7 +95,7 @@ def video_job_create(
     image_files: list[str],
     captions: list[str],
     target: GenerationTarget | None,
-    provider: Provider,
+    provider: ChainStart,
     credits: int,
 ) -> tuple[GenerationJob, int]:
     """A video job's row and its charge of `credits`: the whole video (video_job_queue) or its
@@ -109,7 +109,7 @@ def video_job_create(
         job_input={"prompt": prompt, "image_files": image_files, "captions": captions},
         template_version=prompts.VIDEO_TEMPLATE_VERSION,
         provider=provider.name,
-        model=provider.config.model,
+        model=provider.model,
         project_ref=target.project_id if target else "",
         beat_ref=(target.beat_id or "") if target else "",
     )

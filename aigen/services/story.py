@@ -88,7 +88,7 @@ def story_job_queue(
 
     entry_key = f"text:{quality}"
     # The entry a job starts on labels it (the worker decides); no provider may serve: 503 before any charge.
-    first = model_entry(chain_first(entry_key).config.entry)
+    first = model_entry(chain_first(entry_key).entry)
     payload = {"premise": premise, "variation": variation}
     if target is not None:
         # A hit is not a job, so nothing fills a project from it: never serve one project's

@@ -1,3 +1,8 @@
+import json
+import os
+import subprocess  # noqa: S404 - a fresh interpreter
+import sys
+
 import pytest
 
 from aigen import services
@@ -78,3 +83,34 @@ def test_the_refund_action_refunds_a_job_once(staff_client, succeeded_job, organ
 
 def test_staff_can_read_usage_logs(staff_client):
     assert staff_client.get("/admin/aigen/aiusagelog/").status_code == 200
+
+
+def test_queueing_a_job_labels_it_without_importing_a_provider_sdk():
+    """The web process labels the jobs it queues with their first provider and model; the
+    worker calls the provider. Importing an SDK there stalled every request of the process on
+    its first story (~0.3 s) and kept tens of MB: a fresh interpreter shows none is loaded."""
+    script = (
+        "import json, sys, django; django.setup()\n"
+        "from aigen.registry import chain_first\n"
+        "labels = {key: [chain_first(key).name, chain_first(key).model] for key in"
+        " ('text:fast', 'image:fast', 'video:premium')}\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith(('google.genai', 'openai', 'anthropic',"
+        " 'aigen.providers.gemini', 'aigen.providers.stability')))\n"
+        "print(json.dumps({'labels': labels, 'loaded': loaded}))\n"
+    )
+    keys = {"GEMINI_API_KEY": "test-gemini", "STABILITY_API_KEY": "test-stability", "OPENAI_API_KEY": ""}
+    done = subprocess.run(  # noqa: S603 - this interpreter, a fixed script
+        [sys.executable, "-c", script],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "modo.settings.local", **keys},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+
+    assert answer["labels"] == {
+        "text:fast": ["gemini", "gemini-2.5-flash"],
+        "image:fast": ["stability", "core"],
+        "video:premium": ["veo", "veo-3.1-generate-preview"],
+    }
+    assert answer["loaded"] == []
