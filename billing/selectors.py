@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organization
 from core.errors import NotFound
+from core.memo import memoized
 from credits.hooks import Tier
 
 from .models import CardCheck, CreditPack, GopayLink, Invoice, Order, Plan, Subscription
@@ -61,11 +62,16 @@ def subscription_cache_key(organization_id) -> str:
 
 
 def subscription_state_get(*, organization: Organization) -> SubscriptionState:
-    """The organization's subscription, from the cache (5 minutes) or the database.
+    """The organization's subscription, from the cache (5 minutes) or the database, and within a
+    request from the request's memo (core.memo).
 
-    Every change of a subscription deletes the cached copy (services._subscription_changed).
+    Every change of a subscription deletes both copies (services.subscription_changed).
     """
     key = subscription_cache_key(organization.pk)
+    return memoized(key, lambda: _subscription_state_cached(organization, key))  # once per request
+
+
+def _subscription_state_cached(organization: Organization, key: str) -> SubscriptionState:
     cached = cache.get(key)
     if cached is None:
         cached = _subscription_state_row(organization)

@@ -25,6 +25,7 @@ from accounts.models import Membership, Organization
 from audit.models import StaffAction
 from audit.services import staff_action_record
 from core.errors import NotFound, ValidationFailed
+from core.memo import memo_forget
 
 from ..gateways import GatewayError, recurring_get
 from ..models import Order, Plan, Subscription
@@ -44,7 +45,8 @@ def subscription_changed(organization_id) -> None:
     have cached the old row)."""
     key = subscription_cache_key(organization_id)
     cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    memo_forget(key)  # this request reads it again too
+    transaction.on_commit(lambda: (cache.delete(key), memo_forget(key)))
 
 
 def subscription_for_auto_renewal(*, organization: Organization) -> Subscription:

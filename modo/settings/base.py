@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "observability.middleware.RequestObservabilityMiddleware",  # first: the request id covers all the rest
+    "core.memo.RequestMemoMiddleware",  # what several parts of a request read, read once (core/memo.py)
     "core.edge.ApiEdgeMiddleware",  # every /api/ answer JSON, including what the rest refuses
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

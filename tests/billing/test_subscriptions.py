@@ -60,6 +60,37 @@ def test_the_cached_state_follows_an_expiry(owner_api, organization):
 
 
 @pytest.mark.django_db
+def test_within_a_request_the_state_is_read_once_and_a_change_is_seen_at_once(organization):
+    """A request keeps the state it read (core.memo: a story request asked three times); a
+    payment applied within the same request is seen by its next read, not the kept copy."""
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from billing.selectors import subscription_state_get
+    from core.memo import RequestMemoMiddleware
+
+    seen = []
+
+    def view(request):
+        seen.append(subscription_state_get(organization=organization))
+        cache.delete(subscription_cache_key(organization.pk))  # the kept copy alone answers now
+        seen.append(subscription_state_get(organization=organization))
+        pay(organization, "plan:pro")
+        seen.append(subscription_state_get(organization=organization))
+        return HttpResponse()
+
+    RequestMemoMiddleware(view)(RequestFactory().get("/"))
+
+    assert [state.tier for state in seen] == ["trial", "trial", "pro"]
+    assert seen[0] is seen[1]
+    # Outside a request nothing is kept: a task or a shell reads the cache each time.
+    assert subscription_state_get(organization=organization).tier == "pro"
+    key = subscription_cache_key(organization.pk)
+    cache.set(key, {**cache.get(key), "tier": "x"})
+    assert subscription_state_get(organization=organization).tier == "x"
+
+
+@pytest.mark.django_db
 def test_the_state_is_served_from_the_cache_for_five_minutes(organization):
     organization_tier(organization)
     key = subscription_cache_key(organization.pk)
