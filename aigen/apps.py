@@ -17,3 +17,8 @@ class AigenConfig(AppConfig):
         from .breaker import BreakerStateCollector
 
         scrape_collector_register(BreakerStateCollector())
+        from celery import signals
+
+        from .worker_start import worker_providers_preload
+
+        signals.worker_ready.connect(worker_providers_preload, weak=False, dispatch_uid="modo-providers-preload")

@@ -2,6 +2,8 @@ import json
 import os
 import subprocess  # noqa: S404 - a fresh interpreter
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +15,7 @@ from modo.celery import app
 
 from ..credits.balances import fund, held
 from ..factories import UserFactory
+from .workers import worker_stop
 
 
 def test_with_no_keys_every_kind_runs_on_local():
@@ -114,3 +117,32 @@ def test_queueing_a_job_labels_it_without_importing_a_provider_sdk():
         "video:premium": ["veo", "veo-3.1-generate-preview"],
     }
     assert answer["loaded"] == []
+
+
+def test_an_io_worker_loads_its_providers_sdks_as_it_starts_not_on_its_first_job(db, tmp_path):
+    """docker-compose.yml's I/O worker, started for real: before any job it has imported the
+    SDK of each provider its queues may call (gemini for stories, here), not the others'."""
+    from core.compose import QUIET, service_command
+
+    from .workers import worker_env
+
+    log = tmp_path / "worker.log"
+    with open(log, "w") as out:
+        worker = subprocess.Popen(  # noqa: S603 - docker-compose.yml's worker-io
+            service_command("worker-io", *QUIET, queues="text", concurrency="2", loglevel="INFO"),
+            cwd=Path(__file__).resolve().parents[2],
+            env=worker_env(GEMINI_API_KEY="test-gemini"),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while "providers loaded" not in log.read_text() and time.monotonic() < deadline and worker.poll() is None:
+            time.sleep(0.2)
+    finally:
+        worker_stop(worker)
+    [line] = [line for line in log.read_text().splitlines() if "providers loaded" in line]
+
+    # (`local`: the anthropic entry's own fallback, with no anthropic key)
+    assert json.loads(line)["message"] == "providers loaded for text: gemini, local"
