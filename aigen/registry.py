@@ -103,9 +103,8 @@ def chain_entries_serving(key: str) -> list[str]:
 def providers_preload(kinds: set[str]) -> list[str]:
     """Import the adapter (and SDK) of every provider that may serve these kinds (`text`,
     `image`, `video`) as configured now; their names. An I/O worker does this as it starts
-    (aigen.worker_start): imported on the first job instead, the SDK held up all of a fresh
-    worker's threads (an import holds the interpreter lock), so the first burst of stories after
-    a deploy ran at a third of the pace of the next."""
+    (aigen.worker_start): imported on the first job instead, the import held up every thread of
+    a fresh worker that needed it, inside the first burst of jobs after a deploy."""
     names = sorted(
         {
             model_entry(entry)["provider"]
@@ -195,7 +194,8 @@ class ChainStart:
 
 def chain_first(key: str) -> ChainStart:
     entry = _serving_or_refuse(key)[0]
-    return ChainStart(entry=entry, name=model_entry(entry)["provider"], model=model_entry(entry)["model"])
+    settings_of = model_entry(entry)
+    return ChainStart(entry=entry, name=settings_of["provider"], model=settings_of["model"])
 
 
 def _serving_or_refuse(key: str) -> list[str]:

@@ -1,10 +1,10 @@
 """A memo for one request: what several parts of a request read, read once.
 
 One story request asks for its organization's subscription state three times (admission, the
-trial check, the tier), each time a Redis round trip and an unpickling: a third of the request's
-CPU. Inside a request (RequestMemoMiddleware) the first answer is kept until the request ends;
-outside one (a Celery task, a shell, a test calling a selector) every call computes afresh. A
-writer that changes what a key names calls `memo_forget` (billing.services.subscription_changed).
+trial check, the tier), each time a Redis round trip and an unpickling. Inside a request
+(RequestMemoMiddleware) the first answer is kept until the request ends; outside one (a Celery
+task, a shell, a test calling a selector) every call computes afresh. A writer that changes
+what a key names calls `memo_forget` (billing.services.subscription_changed).
 """
 
 from collections.abc import Callable, Hashable
