@@ -76,3 +76,21 @@ def test_the_production_web_server_borrows_from_a_pool_without_being_told():
         check=True,
     )
     assert json.loads(result.stdout.strip().splitlines()[-1]) == [10, 0]
+
+
+def test_the_pooled_web_server_checks_only_connections_that_sat_in_the_pool():
+    # Django's own check adds an empty query (a round trip) to every request that touches the
+    # database; core.postgresql's pool skips it for a connection used within the last second.
+    read = (
+        "import django, json; django.setup(); from django.conf import settings; from django.db import connection; "
+        "print(json.dumps([settings.DATABASES['default']['ENGINE'], connection.pool._check.__qualname__]))"
+    )
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", read],
+        cwd=ROOT,
+        env={**PRODUCTION, "DATABASE_POOL_MAX_SIZE": "20"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == ["core.postgresql", "connection_check"]
