@@ -32,6 +32,8 @@ logger = logging.getLogger(__name__)
 TERMINAL = ("done", "failed")
 # One blocking read waits at most this long (the callers loop): well inside the socket's timeout.
 BLOCK_SECONDS = 5.0
+# Outcomes a hub heard for jobs nobody in its process waited on yet (_Hub.ended), at most.
+ENDED_KEPT = 1000
 _REDIS_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
 _CACHE_ID = re.compile(r"^\d{1,9}$")
 
@@ -150,7 +152,11 @@ class _Hub:
     subscription to _channel(), and a small bounded pool (AI_EVENTS_REDIS_CONNECTIONS) for the
     reads. A few hundred waits thus need a few connections, not a few hundred. When a job's
     writer publishes, the hub reads what is new for that job once (XRANGE; XREVRANGE of the
-    last event when only outcomes are awaited) and hands it to each of its waiters."""
+    last event when only outcomes are awaited) and hands it to each of its waiters.
+
+    A wait for an outcome first reads the log, in case the job ended before the hub subscribed.
+    A job queued after the hub subscribed needs no such read: its outcome is published to the
+    hub, and one heard before its waiter came is kept in `ended` (the last ENDED_KEPT)."""
 
     def __init__(self):
         import redis.asyncio
@@ -167,11 +173,16 @@ class _Hub:
         self.waiters: dict[str, set[_Waiter]] = {}
         self.listener: asyncio.Task | None = None
         self.subscribed: asyncio.Future | None = None
+        self.subscribed_at: float | None = None  # (time.monotonic) since when it hears every outcome
+        self.ended: dict[str, str] = {}  # stream key -> the outcome's notice, for jobs nobody awaited
         self.pubsub = None  # the listener's, while it runs
         self.live: asyncio.Future | None = None  # subscribed to _live_channel() too
         self.reads: set[asyncio.Task] = set()  # (kept: the loop holds tasks only weakly)
 
-    async def wait(self, job_id, after: str | None, timeout: float, *, outcome_only: bool) -> list["JobEvent"]:
+    async def wait(
+        self, job_id, after: str | None, timeout: float, *, outcome_only: bool, queued_at: float | None = None
+    ) -> list["JobEvent"]:
+        """`queued_at`: a time.monotonic() taken before the job was queued, for an outcome."""
         key = _stream_key(job_id)
         waiter = _Waiter(after, outcome_only)
         self.waiters.setdefault(key, set()).add(waiter)
@@ -190,7 +201,13 @@ class _Hub:
                     live = self.live = asyncio.get_running_loop().create_future()
                     await self.pubsub.subscribe(_live_channel())  # (the listener reads the confirmation)
                 await asyncio.wait_for(asyncio.shield(live), BLOCK_SECONDS)
-            waiter.offer(await self._read(key, after, outcome_only))
+            heard_since = self.subscribed_at
+            if outcome_only and queued_at is not None and heard_since is not None and heard_since < queued_at:
+                notice = self.ended.pop(key, None)  # (no await since the check: nothing falls between)
+                if notice is not None:
+                    self._wake(key, outcome=_outcome_of(notice))
+            else:
+                waiter.offer(await self._read(key, after, outcome_only))
             if waiter.future.done():
                 return waiter.future.result()
             try:
@@ -227,12 +244,18 @@ class _Hub:
                         return
                     continue
                 if message["type"] == "subscribe":
+                    if message["channel"] != live:  # (again after redis-py reconnects: heard from now on)
+                        self.subscribed_at = time.monotonic()
                     confirmed = self.live if message["channel"] == live else self.subscribed
-                    if confirmed is not None and not confirmed.done():  # (again after redis-py reconnects)
+                    if confirmed is not None and not confirmed.done():
                         confirmed.set_result(True)
                 elif message["type"] == "message":
                     job_id, _sep, notice = message["data"].partition(" ")
-                    self._wake(_stream_key(job_id), outcome=_outcome_of(notice))
+                    key = _stream_key(job_id)
+                    if key in self.waiters:
+                        self._wake(key, outcome=_outcome_of(notice))
+                    elif notice and message["channel"] != live:
+                        self._keep_ended(key, notice)
         except Exception as error:  # noqa: BLE001 - every waiter sees it (the API answers 202, a stream ends)
             for waiter in [w for waiters in self.waiters.values() for w in waiters]:
                 if not waiter.future.done():
@@ -241,9 +264,15 @@ class _Hub:
                 if confirmed is not None and not confirmed.done():
                     confirmed.set_exception(error)
         finally:
-            self.listener = self.pubsub = self.live = None  # (before any await: a new listener starts afresh)
+            # (before any await: a new listener starts afresh, and its waiters read first)
+            self.listener = self.pubsub = self.live = self.subscribed_at = None
             await pubsub.aclose()
             await subscriber.aclose()
+
+    def _keep_ended(self, key: str, notice: str) -> None:
+        self.ended[key] = notice
+        if len(self.ended) > ENDED_KEPT:
+            del self.ended[next(iter(self.ended))]  # the oldest
 
     def _wake(self, key: str, *, outcome: dict | None) -> None:
         waiters = self.waiters.get(key)
@@ -347,14 +376,17 @@ async def _cache_wait(job_id, after: str | None, timeout: float) -> list[JobEven
         await asyncio.sleep(min(settings.AI_JOB_EVENTS_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
 
 
-async def outcome_wait(job_id, timeout: float) -> JobEvent | None:
+async def outcome_wait(job_id, timeout: float, *, queued_at: float | None = None) -> JobEvent | None:
     """The job's `done` or `failed` event, waiting up to `timeout` seconds; None if not yet.
-    (With Redis it reads only the log's last event, when the writer says the job ended.)"""
+    (With Redis it reads only the log's last event, when the writer says the job ended; not even
+    that when `queued_at`, a time.monotonic() taken before the job was queued, shows that this
+    process's hub was listening by then.)"""
     deadline = time.monotonic() + timeout
     after = None
     while (left := deadline - time.monotonic()) > 0:
         if settings.REDIS_URL:
-            found = await _hub().wait(job_id, None, min(left, BLOCK_SECONDS), outcome_only=True)
+            found = await _hub().wait(job_id, None, min(left, BLOCK_SECONDS), outcome_only=True, queued_at=queued_at)
+            queued_at = None  # a later round reads: a notice lost while redis-py reconnected is found
         else:
             found = await _cache_wait(job_id, after, left)
         for event in found:

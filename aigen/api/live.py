@@ -59,17 +59,18 @@ def _answer(response, body: dict, status: int) -> None:
 def generate_story(request):
     """POST /api/ai/generate-story: 200 with the story when its job ends within the wait, else
     the 202 of the queued job (with Location). A client that leaves meanwhile changes nothing."""
+    queued_at = time.monotonic()  # before the job is queued: its outcome is published after this
     response = _story_view(request)
     wait = prefer_wait_seconds(request.headers.get("Prefer"))
     if response.status_code != 202 or wait <= 0:
         return response
-    return respond_later(request, response, partial(_story_outcome, response, wait))
+    return respond_later(request, response, partial(_story_outcome, response, wait, queued_at))
 
 
-async def _story_outcome(response, wait: float) -> None:
+async def _story_outcome(response, wait: float, queued_at: float) -> None:
     queued = response.data
     try:
-        outcome = await events.outcome_wait(queued["job_id"], wait)
+        outcome = await events.outcome_wait(queued["job_id"], wait, queued_at=queued_at)
     except (RedisError, OSError):
         logger.warning("waiting for job %s failed; answering 202", queued["job_id"], exc_info=True)
         outcome = None  # the job goes on; the client follows Location

@@ -83,3 +83,53 @@ def test_waiting_requests_hear_only_outcomes_and_a_stream_hears_every_write():
     assert only_waiting == 0 and with_a_stream == 1
     assert [(e.event, e.data) for e in streamed] == [("delta", {"text": "Once"})]
     assert outcome is not None and outcome.event == "done" and outcome.data["result"] == {"title": "Kept"}
+
+
+def _xrevranges() -> int:
+    return int(events._redis().info("commandstats").get("cmdstat_xrevrange", {}).get("calls", 0))
+
+
+def test_a_story_queued_while_the_hub_listens_gets_its_outcome_without_reading_the_log():
+    import asyncio
+    import time
+
+    job, other = uuid.uuid4(), uuid.uuid4()
+
+    async def scenario():
+        listening = asyncio.create_task(events.outcome_wait(other, 3))  # the hub subscribes
+        await asyncio.sleep(0.3)
+        queued_at = time.monotonic()
+        # The worker is quicker than the request's own wait: the outcome comes before its waiter.
+        await asyncio.to_thread(events.events_append, job, [("done", {"result": {"title": "Quick"}})])
+        await asyncio.sleep(0.2)
+        reads = await asyncio.to_thread(_xrevranges)
+        started = time.monotonic()
+        outcome = await events.outcome_wait(job, 3, queued_at=queued_at)
+        took = time.monotonic() - started
+        reads_after = await asyncio.to_thread(_xrevranges)
+        listening.cancel()
+        return outcome, took, reads_after - reads
+
+    outcome, took, reads = asyncio.run(scenario())
+
+    assert outcome is not None and outcome.data["result"] == {"title": "Quick"}
+    assert took < 1 and reads == 0
+
+
+def test_a_story_that_ended_before_the_hub_listened_is_read_from_its_log():
+    import asyncio
+    import time
+
+    job = uuid.uuid4()
+    queued_at = time.monotonic()
+    events.events_append(job, [("done", {"result": {"title": "Early"}})])  # nobody listened yet
+
+    async def scenario():
+        started = time.monotonic()
+        outcome = await events.outcome_wait(job, 3, queued_at=queued_at)
+        return outcome, time.monotonic() - started
+
+    outcome, took = asyncio.run(scenario())
+
+    assert outcome is not None and outcome.data["result"] == {"title": "Early"}
+    assert took < 1  # read at once, not found after the wait
