@@ -1,15 +1,16 @@
-"""The psycopg pool's connection check, skipped for a connection that was just in use.
+"""How often a kept PostgreSQL connection is checked before use: not again within a second.
 
-Django's pool (CONN_HEALTH_CHECKS) checks every connection it hands out with an empty query: a
-round trip to PostgreSQL on every request and every job that touches the database, however
-recently that connection last worked. Here a connection last handed out less than
-DATABASE_POOL_CHECK_AFTER_SECONDS ago is handed out as it is (HikariCP's "alive bypass window"
-does the same); a new one, or one that sat in the pool longer, is checked first. A connection
-that breaks inside that window (the server restarted) fails the one request that gets it and is
-discarded when given back, as a connection that breaks mid-request always was.
+Django checks a kept connection before each request (CONN_HEALTH_CHECKS; a Celery task counts
+as one) and its pool checks each connection it hands out: an empty query or a `SELECT 1`, a
+round trip to PostgreSQL (through PgBouncer, a server transaction) on every request and job
+that touches the database, however recently that connection last worked. Here a connection
+handed out, or checked, less than DATABASE_CHECK_AFTER_SECONDS ago goes out as it is (HikariCP's
+"alive bypass window" does the same); a new one, or one that sat unused longer, is checked first.
+A connection that breaks inside that window (the server restarted) fails the one request or job
+that gets it and is then dropped, as a connection that breaks mid-request always was.
 
-(It times from the last hand-out, not the last give-back: the pool's give-back hook would move
-every give-back to the pool's own thread.)
+(The pool's clock starts at the last hand-out, not the last give-back: psycopg_pool's give-back
+hook would move every give-back to the pool's own thread.)
 """
 
 from time import monotonic
@@ -18,10 +19,13 @@ from django.conf import settings
 from psycopg_pool import ConnectionPool
 
 
+def checked_lately(at: float | None, now: float) -> bool:
+    return at is not None and now - at <= settings.DATABASE_CHECK_AFTER_SECONDS
+
+
 def connection_check(connection) -> None:
     """The pool's `check`: raises when a connection that has not worked lately does not answer."""
     now = monotonic()
-    handed_out_at = getattr(connection, "_modo_handed_out_at", None)
-    if handed_out_at is None or now - handed_out_at > settings.DATABASE_POOL_CHECK_AFTER_SECONDS:
+    if not checked_lately(getattr(connection, "_modo_handed_out_at", None), now):
         ConnectionPool.check_connection(connection)
     connection._modo_handed_out_at = now

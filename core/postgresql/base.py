@@ -1,14 +1,16 @@
-"""Django's PostgreSQL backend, whose connection pool checks connections as core.dbpool says.
+"""Django's PostgreSQL backend, checking kept connections as core.dbpool says (the pool of the
+web server, DATABASE_POOL_MAX_SIZE, and the workers' kept connections, CONN_MAX_AGE)."""
 
-(DATABASE_POOL_MAX_SIZE turns it on: modo/settings/database.py.)
-"""
+from time import monotonic
 
 from django.db.backends.postgresql import base
 
-from core.dbpool import connection_check
+from core.dbpool import checked_lately, connection_check
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    checked_at: float | None = None  # (monotonic) this kept connection's last check
+
     @property
     def pool(self):
         made_before = self.alias in self._connection_pools
@@ -18,3 +20,14 @@ class DatabaseWrapper(base.DatabaseWrapper):
             # (CONN_HEALTH_CHECKS) and no way to pass another; psycopg_pool calls `_check`.
             pool._check = connection_check
         return pool
+
+    def close_if_health_check_failed(self):
+        if self.connection is None or self.health_check_done or self.pool:
+            return super().close_if_health_check_failed()
+        now = monotonic()
+        if checked_lately(self.checked_at, now):
+            self.health_check_done = True
+            return None
+        super().close_if_health_check_failed()
+        self.checked_at = now if self.connection is not None else None
+        return None

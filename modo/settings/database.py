@@ -42,15 +42,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # CONN_MAX_AGE), as under PgBouncer in transaction mode.
     _pool_size = env.int("DATABASE_POOL_MAX_SIZE", default=0)
     if _pool_size > 0:
-        # The pool checks a connection before handing it out unless it was handed out within
-        # the last DATABASE_POOL_CHECK_AFTER_SECONDS (core.dbpool): Django's own check, the
-        # same empty query every time, is a round trip per request.
-        DATABASES["default"]["ENGINE"] = "core.postgresql"
         DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them; Django must not
         DATABASES["default"]["OPTIONS"]["pool"] = {
             "min_size": min(2, _pool_size),
             "max_size": _pool_size,
             "timeout": env.float("DATABASE_POOL_TIMEOUT_SECONDS", default=10),
         }
-DATABASE_POOL_CHECK_AFTER_SECONDS = env.float("DATABASE_POOL_CHECK_AFTER_SECONDS", default=1.0)
+    # Django's backend, but a kept connection (pooled or CONN_MAX_AGE) checked or handed out
+    # within the last DATABASE_CHECK_AFTER_SECONDS is not checked again (core.dbpool): Django's
+    # check is a round trip to PostgreSQL on every request and every job.
+    DATABASES["default"]["ENGINE"] = "core.postgresql"
+DATABASE_CHECK_AFTER_SECONDS = env.float("DATABASE_CHECK_AFTER_SECONDS", default=1.0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

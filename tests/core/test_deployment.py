@@ -80,7 +80,8 @@ def test_the_production_web_server_borrows_from_a_pool_without_being_told():
 
 def test_the_pooled_web_server_checks_only_connections_that_sat_in_the_pool():
     # Django's own check adds an empty query (a round trip) to every request that touches the
-    # database; core.postgresql's pool skips it for a connection used within the last second.
+    # database; core.postgresql's pool skips it for a connection used within the last second
+    # (tests/core/test_dbpool.py).
     read = (
         "import django, json; django.setup(); from django.conf import settings; from django.db import connection; "
         "print(json.dumps([settings.DATABASES['default']['ENGINE'], connection.pool._check.__qualname__]))"
