@@ -114,8 +114,13 @@ def rss_mb(pid: int) -> float:
 def cpu_seconds(pid: int) -> float:
     """CPU time (user + system) of a process and its children, s."""
     out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)  # noqa: S603, S607
+    return pids_cpu_seconds([str(pid), *out.stdout.split()])
+
+
+def pids_cpu_seconds(pids: list[str]) -> float:
+    """CPU time (user + system) of these processes (those still running), s."""
     total = 0.0
-    for each in [str(pid), *out.stdout.split()]:
+    for each in pids:
         try:
             fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:

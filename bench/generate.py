@@ -11,7 +11,8 @@ signs them in through allauth headless (app session tokens), starts gunicorn on 
 ASGI app (with gunicorn.conf.py) and a Celery worker on `text`, and runs, per connection
 count, BENCH_ROUNDS rounds of BENCH_SECONDS of the bare view, of generate-story and of the
 reference view. Then it prints requests/s, p50/p99, the ratio (overall and per round), the
-pipeline's own time at 1 connection (latency minus the local provider's time), the database
+pipeline's own time at 1 connection (latency minus the local provider's time), the CPU per
+story of the web server, the worker, PostgreSQL and Redis (over the story cells), the database
 and Redis round trips of one generation, and audits the ledger. Exit 1 unless every
 response was correct and the audit is clean.
 
@@ -41,7 +42,12 @@ from bench.benchusers import (  # noqa: E402
     reference_balances_restore,
 )
 from bench.generatekit.cells import PORT, SECONDS, login, merged, run_cell, wait_until_serving  # noqa: E402
-from bench.generatekit.probes import audit, provider_time_ms, round_trips_of_one_generation  # noqa: E402
+from bench.generatekit.probes import (  # noqa: E402
+    audit,
+    cpu_by_process,
+    provider_time_ms,
+    round_trips_of_one_generation,
+)
 
 BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/modo_bench_ai")
 BENCH_REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
@@ -170,9 +176,17 @@ def main() -> int:
     try:
         wait_until_serving()
         tokens = [login(email) for email in emails]
-        results, ratios = {}, {}
+        results, ratios, story_cpu = {}, {}, {}
         for connections in CONNECTIONS:
-            cells = [run_cell(kind, tokens, references, connections) for _round in range(ROUNDS) for kind in KINDS]
+            cells, spent = [], {}
+            for _round in range(ROUNDS):
+                for kind in KINDS:
+                    before = cpu_by_process(server.pid, worker.pid) if kind == "story" else {}
+                    cells.append(run_cell(kind, tokens, references, connections))
+                    for name, seconds in cpu_by_process(server.pid, worker.pid).items() if before else ():
+                        spent[name] = spent.get(name, 0.0) + seconds - before[name]
+            stories = sum(len(cell["latencies"]) for cell in cells[KINDS.index("story") :: len(KINDS)])
+            story_cpu[connections] = {name: seconds * 1000 / max(1, stories) for name, seconds in spent.items()}
             for offset, kind in enumerate(KINDS):
                 results[(kind, connections)] = merged(cells[offset :: len(KINDS)])
             rounds = [cells[start : start + len(KINDS)] for start in range(0, len(cells), len(KINDS))]
@@ -220,6 +234,11 @@ def main() -> int:
             f"{connections:>11} | {reference['rps']:>9.0f} {reference['p50']:>7.2f} {reference['p99']:>7.2f} | "
             f"{story['rps'] / reference['rps']:.3f}"
         )
+    print("\nCPU per story, ms (the processes' CPU over the story cells, divided by the stories answered)")
+    for connections in CONNECTIONS:
+        split = story_cpu[connections]
+        figures = ", ".join(f"{name} {ms:.2f}" for name, ms in split.items())
+        print(f"{connections:>11} | {figures} | total {sum(split.values()):.2f}")
     at_one = results[("story", 1)]["p50"] if 1 in CONNECTIONS else float("nan")
     print(f"\nlocal provider time per story (median): {provider_ms:.2f} ms")
     print(f"pipeline time at 1 connection: p50 {at_one:.2f} - {provider_ms:.2f} = {at_one - provider_ms:.2f} ms")

@@ -3,7 +3,10 @@ trips of one generation, and the ledger audit."""
 
 import os
 import statistics
+import subprocess
 import time
+
+from bench.clients import cpu_seconds, pids_cpu_seconds
 
 
 def provider_time_ms() -> float:
@@ -68,3 +71,20 @@ def audit() -> tuple[bool, int, int]:
     usage = CreditTransaction.objects.filter(type="usage").count()
     succeeded = GenerationJob.objects.filter(status="succeeded").count()
     return clean, usage, succeeded
+
+
+def _named_cpu_seconds(name: str) -> float:
+    """CPU time (user + system) of every process called `name` (PostgreSQL's backends), s."""
+    found = subprocess.run(["pgrep", "-x", name], capture_output=True, text=True).stdout.split()  # noqa: S603, S607
+    return pids_cpu_seconds(found)
+
+
+def cpu_by_process(server_pid: int, worker_pid: int) -> dict[str, float]:
+    """CPU seconds so far of the web server, the text worker, PostgreSQL and Redis (a story
+    cell's share is the difference across it: which side a story's time goes to)."""
+    return {
+        "web": cpu_seconds(server_pid),
+        "worker": cpu_seconds(worker_pid),
+        "PostgreSQL": _named_cpu_seconds("postgres"),
+        "Redis": _named_cpu_seconds("redis-server"),
+    }

@@ -22,9 +22,10 @@ READ_DATABASE = (
 )
 
 
-def _database_settings(**env: str) -> list:
+def _printed(code: str, **env: str):
+    """What `code`, run on production's settings, prints as JSON on its last line."""
     result = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", READ_DATABASE],
+        [sys.executable, "-c", code],
         cwd=ROOT,
         env={**PRODUCTION, **env},
         capture_output=True,
@@ -32,6 +33,10 @@ def _database_settings(**env: str) -> list:
         check=True,
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _database_settings(**env: str) -> list:
+    return _printed(READ_DATABASE, **env)
 
 
 def test_behind_pgbouncer_in_transaction_pooling_there_are_no_server_side_cursors_nor_prepared_statements():
@@ -52,30 +57,14 @@ READ_POOL = (
 def test_the_web_servers_connection_pool_bounds_postgresql_connections():
     # Without it every waiting request's thread opened a connection of its own: 200 stories at
     # once ran PostgreSQL out of connections ("too many clients", 500s).
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", READ_POOL],
-        cwd=ROOT,
-        env={**PRODUCTION, "DATABASE_POOL_MAX_SIZE": "20"},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == [20, 0]
+    assert _printed(READ_POOL, DATABASE_POOL_MAX_SIZE="20") == [20, 0]
 
 
 def test_the_production_web_server_borrows_from_a_pool_without_being_told():
     # gunicorn.conf.py (the Dockerfile's CMD) sets the pool for its processes: under ASGI a
     # connection kept per request thread (CONN_MAX_AGE) was never reused nor closed, and 250
     # studio users ran PostgreSQL out of connections.
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", "import runpy; runpy.run_path('gunicorn.conf.py'); " + READ_POOL],
-        cwd=ROOT,
-        env=PRODUCTION,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == [10, 0]
+    assert _printed("import runpy; runpy.run_path('gunicorn.conf.py'); " + READ_POOL) == [10, 0]
 
 
 def test_the_pooled_web_server_checks_only_connections_that_sat_in_the_pool():
@@ -86,12 +75,4 @@ def test_the_pooled_web_server_checks_only_connections_that_sat_in_the_pool():
         "import django, json; django.setup(); from django.conf import settings; from django.db import connection; "
         "print(json.dumps([settings.DATABASES['default']['ENGINE'], connection.pool._check.__qualname__]))"
     )
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", read],
-        cwd=ROOT,
-        env={**PRODUCTION, "DATABASE_POOL_MAX_SIZE": "20"},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == ["core.postgresql", "connection_check"]
+    assert _printed(read, DATABASE_POOL_MAX_SIZE="20") == ["core.postgresql", "connection_check"]
