@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 TERMINAL = ("done", "failed")
 # One blocking read waits at most this long (the callers loop): well inside the socket's timeout.
 BLOCK_SECONDS = 5.0
-# Outcomes a hub heard for jobs nobody in its process waited on yet (_Hub.ended), at most.
+# Jobs a hub heard end while nobody in its process waited on them (_Hub.ended), at most.
 ENDED_KEPT = 1000
 _REDIS_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
 _CACHE_ID = re.compile(r"^\d{1,9}$")
@@ -156,7 +156,8 @@ class _Hub:
 
     A wait for an outcome first reads the log, in case the job ended before the hub subscribed.
     A job queued after the hub subscribed needs no such read: its outcome is published to the
-    hub, and one heard before its waiter came is kept in `ended` (the last ENDED_KEPT)."""
+    hub. Only if the hub heard it end before its waiter came (`ended`: the last ENDED_KEPT jobs,
+    their keys only) does the waiter read."""
 
     def __init__(self):
         import redis.asyncio
@@ -174,7 +175,7 @@ class _Hub:
         self.listener: asyncio.Task | None = None
         self.subscribed: asyncio.Future | None = None
         self.subscribed_at: float | None = None  # (time.monotonic) since when it hears every outcome
-        self.ended: dict[str, str] = {}  # stream key -> the outcome's notice, for jobs nobody awaited
+        self.ended: dict[str, None] = {}  # the stream keys of jobs heard ending with nobody waiting
         self.pubsub = None  # the listener's, while it runs
         self.live: asyncio.Future | None = None  # subscribed to _live_channel() too
         self.reads: set[asyncio.Task] = set()  # (kept: the loop holds tasks only weakly)
@@ -201,12 +202,11 @@ class _Hub:
                     live = self.live = asyncio.get_running_loop().create_future()
                     await self.pubsub.subscribe(_live_channel())  # (the listener reads the confirmation)
                 await asyncio.wait_for(asyncio.shield(live), BLOCK_SECONDS)
-            heard_since = self.subscribed_at
-            if outcome_only and queued_at is not None and heard_since is not None and heard_since < queued_at:
-                notice = self.ended.pop(key, None)  # (no await since the check: nothing falls between)
-                if notice is not None:
-                    self._wake(key, outcome=_outcome_of(notice))
-            else:
+            since = self.subscribed_at
+            publishes_here = outcome_only and queued_at is not None and since is not None and since < queued_at
+            # (The waiter is registered: an outcome heard from now on wakes it, one heard before is in `ended`.)
+            if not publishes_here or key in self.ended:
+                self.ended.pop(key, None)
                 waiter.offer(await self._read(key, after, outcome_only))
             if waiter.future.done():
                 return waiter.future.result()
@@ -255,7 +255,7 @@ class _Hub:
                     if key in self.waiters:
                         self._wake(key, outcome=_outcome_of(notice))
                     elif notice and message["channel"] != live:
-                        self._keep_ended(key, notice)
+                        self._keep_ended(key)
         except Exception as error:  # noqa: BLE001 - every waiter sees it (the API answers 202, a stream ends)
             for waiter in [w for waiters in self.waiters.values() for w in waiters]:
                 if not waiter.future.done():
@@ -269,8 +269,8 @@ class _Hub:
             await pubsub.aclose()
             await subscriber.aclose()
 
-    def _keep_ended(self, key: str, notice: str) -> None:
-        self.ended[key] = notice
+    def _keep_ended(self, key: str) -> None:
+        self.ended[key] = None
         if len(self.ended) > ENDED_KEPT:
             del self.ended[next(iter(self.ended))]  # the oldest
 
