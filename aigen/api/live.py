@@ -23,6 +23,7 @@ from rest_framework.renderers import JSONRenderer
 
 from core.api import error_body
 from core.asgi import respond_later
+from credits.api.idempotency import REPLAYED_HEADER
 
 from .. import events
 from .views import GenerateStoryView, JobEventsAccessView
@@ -64,10 +65,12 @@ def generate_story(request):
     wait = prefer_wait_seconds(request.headers.get("Prefer"))
     if response.status_code != 202 or wait <= 0:
         return response
+    if response.has_header(REPLAYED_HEADER):
+        queued_at = None  # an Idempotency-Key replay: its job was queued by an earlier request
     return respond_later(request, response, partial(_story_outcome, response, wait, queued_at))
 
 
-async def _story_outcome(response, wait: float, queued_at: float) -> None:
+async def _story_outcome(response, wait: float, queued_at: float | None) -> None:
     queued = response.data
     try:
         outcome = await events.outcome_wait(queued["job_id"], wait, queued_at=queued_at)

@@ -127,6 +127,28 @@ def test_a_story_longer_than_the_wait_answers_202_then_succeeds(client, organiza
     charged_once(organization, refunded=False)
 
 
+def test_a_replayed_request_for_a_story_that_has_ended_answers_it_at_once(client, organization):
+    key = {"Idempotency-Key": "replay-after-the-end"}
+    first = client.post(
+        "/api/ai/generate-story", json={"premise": "A map of the tide"}, headers={**key, "Prefer": "respond-async"}
+    )
+    assert first.status_code == 202
+    wait_for(lambda: job_of(first.json()["job_id"]).is_finished, timeout=60)
+    # Another story's event stream keeps the server's hub listening: the replay's job was queued
+    # long before, so its outcome must be read, not awaited.
+    other = queue_story(client, "A lantern for the night shift")
+    streams = httpx.Client(base_url=str(client.base_url), headers=client.headers, timeout=30)
+    with streams.stream("GET", f"/api/ai/jobs/{other}/events") as stream:
+        next(sse_events(stream))
+        started = time.monotonic()
+        again = client.post("/api/ai/generate-story", json={"premise": "A map of the tide"}, headers=key)
+        took = time.monotonic() - started
+    streams.close()
+
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.json()["data"]["beats"] and took < 0.9  # (the wait is 1 s here)
+
+
 def test_a_client_that_disconnects_changes_nothing(client, organization):
     with pytest.raises(httpx.ReadTimeout):
         client.post("/api/ai/generate-story", json={"premise": "A door left open"}, timeout=0.5)
