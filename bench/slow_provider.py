@@ -18,8 +18,8 @@ awaits the provider's time, with a bare sync view as the side probe; the time fr
 provider's first chunk to the client's first partial (SSE `delta`); BENCH_IMAGES image jobs
 vs wall; a story on a BENCH_LONG_SECONDS provider (202, then delivered, charged once, no web
 worker restarted); web and worker memory and CPU; the credits audit. BENCH_WARMUP=1 (default)
-first runs the storm and the image batch on fresh I/O workers and reports them apart (each
-thread makes its SDK clients once). The clients' side is bench/clients.py.
+first runs the storm and the image batch on fresh I/O workers (started, not yet used) and
+reports them apart. The clients' side is bench/clients.py.
 """
 
 import asyncio
@@ -52,8 +52,7 @@ IO_THREADS = os.environ.get("BENCH_IO_THREADS", "50")
 IO_WORKERS = int(os.environ.get("BENCH_IO_WORKERS", str(2 * (os.cpu_count() or 1))))
 WORKER_DATABASE_POOL = os.environ.get("BENCH_WORKER_DATABASE_POOL", "10")
 USERS = int(os.environ.get("BENCH_USERS", "8"))
-# A first storm and image batch, reported apart: a fresh I/O worker's threads each make their
-# SDK clients (~0.1 s of CPU apiece) on first use, which a running worker did long ago.
+# A first storm and image batch on I/O workers that have started but never worked, reported apart.
 WARMUP = os.environ.get("BENCH_WARMUP", "1") == "1"
 
 SERVER_ENV = {
@@ -119,6 +118,19 @@ def setup_django(stub_url: str) -> None:
     django.setup()
 
 
+def io_workers_ready(count: int, seconds: float = 120) -> None:
+    """Until every I/O worker answers a ping: started, its SDKs loaded (worker_ready), consuming.
+    The first storm then measures fresh workers, not workers still booting (Django's setup and
+    checks, the SDKs' imports: a few seconds of CPU each, which earlier runs counted in it)."""
+    from modo.celery import app
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if len(app.control.ping(timeout=1.0)) >= count:
+            return
+    raise RuntimeError(f"fewer than {count} I/O workers answered within {seconds:.0f} s")
+
+
 def make_users_verified(count: int) -> list[str]:
     """Users on a paid plan with credits, their addresses verified (production requires it)."""
     from allauth.account.models import EmailAddress
@@ -168,6 +180,7 @@ def main() -> int:
                     break
             except OSError:
                 time.sleep(0.5)
+        io_workers_ready(len(workers))
         tokens = [login(email) for email in emails]
         probe_token, partial_token = tokens[-2], tokens[-1]
         web_workers_before = worker_pids(server.pid)
