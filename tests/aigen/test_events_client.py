@@ -1,7 +1,10 @@
 """The live log's writers in a threads-pool worker: many threads writing at once, on first use."""
 
+import asyncio
+import contextlib
 import sys
 import threading
+import time
 import uuid
 
 from aigen import events
@@ -39,8 +42,6 @@ def test_threads_that_start_writing_at_once_share_one_client_and_lose_no_event()
 
 
 def test_a_notice_this_code_cannot_read_does_not_break_a_waiting_request():
-    import asyncio
-
     job = uuid.uuid4()
 
     async def scenario():
@@ -57,8 +58,6 @@ def test_a_notice_this_code_cannot_read_does_not_break_a_waiting_request():
 
 
 def test_waiting_requests_hear_only_outcomes_and_a_stream_hears_every_write():
-    import asyncio
-
     job = uuid.uuid4()
     live = events._live_channel()
 
@@ -89,24 +88,36 @@ def _xrevranges() -> int:
     return int(events._redis().info("commandstats").get("cmdstat_xrevrange", {}).get("calls", 0))
 
 
-def test_a_story_queued_while_the_hub_listens_gets_its_outcome_without_reading_the_log():
-    import asyncio
-    import time
+@contextlib.asynccontextmanager
+async def _hub_listening():
+    """Another story waits, so the process's hub has subscribed; yields a time.monotonic() taken
+    after that (a job queued then has its outcome published to the hub)."""
+    listening = asyncio.create_task(events.outcome_wait(uuid.uuid4(), 5))
+    await asyncio.sleep(0.3)
+    try:
+        yield time.monotonic()
+    finally:
+        listening.cancel()
 
-    job, other = uuid.uuid4(), uuid.uuid4()
+
+async def _timed_outcome(job, queued_at: float):
+    """The job's outcome as a story request waits for it, and how long that took."""
+    started = time.monotonic()
+    outcome = await events.outcome_wait(job, 3, queued_at=queued_at)
+    return outcome, time.monotonic() - started
+
+
+def test_a_story_queued_while_the_hub_listens_gets_its_outcome_without_reading_the_log():
+    job = uuid.uuid4()
 
     async def scenario():
-        listening = asyncio.create_task(events.outcome_wait(other, 5))  # the hub subscribes
-        await asyncio.sleep(0.3)
-        queued_at = time.monotonic()
-        reads = await asyncio.to_thread(_xrevranges)
-        waiting = asyncio.create_task(events.outcome_wait(job, 3, queued_at=queued_at))
-        await asyncio.sleep(0.1)
-        await asyncio.to_thread(events.events_append, job, [("done", {"result": {"title": "Heard"}})])
-        outcome = await waiting
-        reads_after = await asyncio.to_thread(_xrevranges)
-        listening.cancel()
-        return outcome, reads_after - reads
+        async with _hub_listening() as queued_at:
+            reads = await asyncio.to_thread(_xrevranges)
+            waiting = asyncio.create_task(events.outcome_wait(job, 3, queued_at=queued_at))
+            await asyncio.sleep(0.1)
+            await asyncio.to_thread(events.events_append, job, [("done", {"result": {"title": "Heard"}})])
+            outcome = await waiting
+            return outcome, await asyncio.to_thread(_xrevranges) - reads
 
     outcome, reads = asyncio.run(scenario())
 
@@ -115,23 +126,14 @@ def test_a_story_queued_while_the_hub_listens_gets_its_outcome_without_reading_t
 
 
 def test_an_outcome_heard_before_its_waiter_came_is_read_at_once():
-    import asyncio
-    import time
-
-    job, other = uuid.uuid4(), uuid.uuid4()
+    job = uuid.uuid4()
 
     async def scenario():
-        listening = asyncio.create_task(events.outcome_wait(other, 5))  # the hub subscribes
-        await asyncio.sleep(0.3)
-        queued_at = time.monotonic()
-        # The worker is quicker than the request's own wait: the outcome comes before its waiter.
-        await asyncio.to_thread(events.events_append, job, [("done", {"result": {"title": "Quick"}})])
-        await asyncio.sleep(0.2)
-        started = time.monotonic()
-        outcome = await events.outcome_wait(job, 3, queued_at=queued_at)
-        took = time.monotonic() - started
-        listening.cancel()
-        return outcome, took
+        async with _hub_listening() as queued_at:
+            # The worker is quicker than the request's own wait: the outcome comes before its waiter.
+            await asyncio.to_thread(events.events_append, job, [("done", {"result": {"title": "Quick"}})])
+            await asyncio.sleep(0.2)
+            return await _timed_outcome(job, queued_at)
 
     outcome, took = asyncio.run(scenario())
 
@@ -140,19 +142,11 @@ def test_an_outcome_heard_before_its_waiter_came_is_read_at_once():
 
 
 def test_a_story_that_ended_before_the_hub_listened_is_read_from_its_log():
-    import asyncio
-    import time
-
     job = uuid.uuid4()
     queued_at = time.monotonic()
     events.events_append(job, [("done", {"result": {"title": "Early"}})])  # nobody listened yet
 
-    async def scenario():
-        started = time.monotonic()
-        outcome = await events.outcome_wait(job, 3, queued_at=queued_at)
-        return outcome, time.monotonic() - started
-
-    outcome, took = asyncio.run(scenario())
+    outcome, took = asyncio.run(_timed_outcome(job, queued_at))
 
     assert outcome is not None and outcome.data["result"] == {"title": "Early"}
     assert took < 1  # read at once, not found after the wait
