@@ -84,7 +84,7 @@ def main() -> None:
     from django.core.management import call_command
     from kombu.utils import json as kombu_json
 
-    from aigen.events import _redis
+    from aigen.events.log import _redis
     from aigen.tasks import story_generate
 
     call_command("migrate", verbosity=0)

@@ -8,10 +8,11 @@ import time
 import uuid
 
 from aigen import events
+from aigen.events import log as events_log
 
 
 def test_threads_that_start_writing_at_once_share_one_client_and_lose_no_event():
-    events._sync_client = None  # a fresh worker process
+    events_log._sync_client = None  # a fresh worker process
     count = 48
     barrier = threading.Barrier(count)
     clients, errors = [], []
@@ -20,7 +21,7 @@ def test_threads_that_start_writing_at_once_share_one_client_and_lose_no_event()
     def write(job) -> None:
         barrier.wait()
         try:
-            clients.append(events._redis())
+            clients.append(events_log._redis())
             events.events_append(job, [("delta", {"text": "Once"}), ("progress", {"progress": 10})])
         except Exception as error:  # noqa: BLE001 - collected for the assertion
             errors.append(error)
@@ -48,7 +49,7 @@ def test_a_notice_this_code_cannot_read_does_not_break_a_waiting_request():
         waiting = asyncio.create_task(events.outcome_wait(job, 10))
         await asyncio.sleep(0.3)  # the hub has subscribed
         # An older writer's notice (or anything else) on the channel, then the real outcome.
-        await asyncio.to_thread(events._redis().publish, events._channel(), f"{job} end")
+        await asyncio.to_thread(events_log._redis().publish, events_log._channel(), f"{job} end")
         await asyncio.to_thread(events.events_append, job, [("done", {"result": {"title": "Kept"}})])
         return await waiting
 
@@ -59,10 +60,10 @@ def test_a_notice_this_code_cannot_read_does_not_break_a_waiting_request():
 
 def test_waiting_requests_hear_only_outcomes_and_a_stream_hears_every_write():
     job = uuid.uuid4()
-    live = events._live_channel()
+    live = events_log._live_channel()
 
     def listening_to_writes() -> int:
-        return dict(events._redis().pubsub_numsub(live))[live]
+        return dict(events_log._redis().pubsub_numsub(live))[live]
 
     async def scenario():
         waiting = asyncio.create_task(events.outcome_wait(job, 10))
@@ -85,7 +86,7 @@ def test_waiting_requests_hear_only_outcomes_and_a_stream_hears_every_write():
 
 
 def _xrevranges() -> int:
-    return int(events._redis().info("commandstats").get("cmdstat_xrevrange", {}).get("calls", 0))
+    return int(events_log._redis().info("commandstats").get("cmdstat_xrevrange", {}).get("calls", 0))
 
 
 @contextlib.asynccontextmanager
