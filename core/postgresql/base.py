@@ -22,12 +22,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
         return pool
 
     def close_if_health_check_failed(self):
-        if self.connection is None or self.health_check_done or self.pool:
-            return super().close_if_health_check_failed()
+        due = self.connection is not None and not self.health_check_done and not self.pool
         now = monotonic()
-        if checked_lately(self.checked_at, now):
-            self.health_check_done = True
-            return None
+        if due and checked_lately(self.checked_at, now):
+            self.health_check_done = True  # checked within the window: no round trip
+            return
         super().close_if_health_check_failed()
-        self.checked_at = now if self.connection is not None else None
-        return None
+        if due and self.connection is not None:  # checked, and it answered
+            self.checked_at = now
