@@ -12,6 +12,7 @@ Every value comes from the environment, with these defaults.
 
 import multiprocessing
 import os
+from collections import Counter
 
 bind = os.environ.get("WEB_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("WEB_WORKERS", multiprocessing.cpu_count()))
@@ -41,3 +42,28 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # borrow from a psycopg pool of their own (modo/settings/database.py), a little larger than
 # WEB_THREADS (core.asgi) so that a request thread never waits for a connection.
 os.environ.setdefault("DATABASE_POOL_MAX_SIZE", "10")
+
+
+# WEB_PIN_CPUS=true: each worker on a CPU of its own (Linux), as evenly as the master's CPUs
+# allow. A worker's event loop and request threads take turns on one interpreter lock; on one
+# core they hand it over without waking another CPU (on a virtual machine, an interrupt between
+# virtual CPUs). Measured on 2 cores (bench/README.md, "One web worker per core"): about a
+# quarter more requests per second for the same CPU. Off by default: only where the web server
+# has the machine's CPUs to itself or shares them with the rest of its own set (docker-compose's
+# web turns it on); several single-worker servers on one host would all pin to the first CPU.
+pin_cpus = os.environ.get("WEB_PIN_CPUS", "false").strip().lower() in ("1", "true", "yes", "on")
+
+
+def pre_fork(server, worker):
+    """The CPU the new worker will run on: the one fewest live workers have (a restarted worker
+    takes its predecessor's)."""
+    if not pin_cpus or not hasattr(os, "sched_setaffinity"):
+        return
+    in_use = Counter(getattr(live, "cpu", None) for live in server.WORKERS.values())
+    worker.cpu = min(sorted(os.sched_getaffinity(0)), key=lambda cpu: in_use[cpu])
+
+
+def post_fork(server, worker):
+    cpu = getattr(worker, "cpu", None)
+    if cpu is not None:
+        os.sched_setaffinity(0, {cpu})

@@ -57,6 +57,8 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CONNECTIONS = [int(n) for n in os.environ.get("BENCH_CONNECTIONS", "1,16,64").split(",")]
 GUNICORN_WORKERS = os.environ.get("BENCH_GUNICORN_WORKERS", "2")
 TEXT_THREADS = os.environ.get("BENCH_TEXT_THREADS", "32")
+# As docker-compose's web: each web worker on a CPU of its own (WEB_PIN_CPUS=false: anywhere).
+WEB_PIN_CPUS = os.environ.get("WEB_PIN_CPUS", "true")
 KINDS = ("bare", "story", "reference")  # the order of the cells in each round
 
 SERVER_ENV = {
@@ -169,7 +171,13 @@ def main() -> int:
     env = {**os.environ, **SERVER_ENV, "BENCH_SERVER": "1", "PYTHONPATH": str(ROOT)}
     server = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "bench.generate:application"],
-        env={**env, "WEB_BIND": f"127.0.0.1:{PORT}", "WEB_WORKERS": GUNICORN_WORKERS, "WEB_LOG_LEVEL": "warning"},
+        env={
+            **env,
+            "WEB_BIND": f"127.0.0.1:{PORT}",
+            "WEB_WORKERS": GUNICORN_WORKERS,
+            "WEB_LOG_LEVEL": "warning",
+            "WEB_PIN_CPUS": WEB_PIN_CPUS,
+        },
         cwd=ROOT,
     )
     worker = text_worker_start(env)
@@ -204,7 +212,8 @@ def main() -> int:
     story_ok_total = sum(r["ok"] for (kind, _c), r in results.items() if kind == "story") + 2  # + warm-up, counted
 
     print(
-        f"\ngunicorn.conf.py: {GUNICORN_WORKERS} uvicorn workers; text worker: {TEXT_THREADS} threads; "
+        f"\ngunicorn.conf.py: {GUNICORN_WORKERS} uvicorn workers (WEB_PIN_CPUS={WEB_PIN_CPUS}); "
+        f"text worker: {TEXT_THREADS} threads; "
         f"{ROUNDS} rounds of bare, story and reference, {SECONDS:.0f} s per cell; {interpreter()}"
     )
     print(

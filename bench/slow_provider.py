@@ -47,6 +47,8 @@ STORIES = int(os.environ.get("BENCH_STORIES", "200"))
 IMAGES = int(os.environ.get("BENCH_IMAGES", "50"))
 PARTIAL_SAMPLES = int(os.environ.get("BENCH_PARTIAL_SAMPLES", "10"))
 WEB_WORKERS = os.environ.get("BENCH_WEB_WORKERS", "2")
+# As docker-compose's web: each web worker on a CPU of its own (WEB_PIN_CPUS=false: anywhere).
+WEB_PIN_CPUS = os.environ.get("WEB_PIN_CPUS", "true")
 IO_THREADS = os.environ.get("BENCH_IO_THREADS", "50")
 # The README's sizing: two I/O worker processes (50 threads each) per core.
 IO_WORKERS = int(os.environ.get("BENCH_IO_WORKERS", str(2 * (os.cpu_count() or 1))))
@@ -160,7 +162,13 @@ def main() -> int:
     env = {**os.environ, "BENCH_SERVER": "1", "PYTHONPATH": str(ROOT)}
     server = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "bench.slow_provider:application"],
-        env={**env, "WEB_BIND": f"127.0.0.1:{PORT}", "WEB_WORKERS": WEB_WORKERS, "WEB_LOG_LEVEL": "warning"},
+        env={
+            **env,
+            "WEB_BIND": f"127.0.0.1:{PORT}",
+            "WEB_WORKERS": WEB_WORKERS,
+            "WEB_LOG_LEVEL": "warning",
+            "WEB_PIN_CPUS": WEB_PIN_CPUS,
+        },
         cwd=ROOT,
     )
     workers = [
@@ -273,7 +281,8 @@ def report(results: dict) -> int:
     partial = [value for value in results["partial"] if value == value]
     print(
         f"\nprovider {PROVIDER_SECONDS:.1f} s in {CHUNKS} pieces; web: gunicorn.conf.py, {WEB_WORKERS} uvicorn "
-        f"workers; I/O workers: {IO_WORKERS} x {IO_THREADS} threads; Python {sys.version.split()[0]}"
+        f"workers (WEB_PIN_CPUS={WEB_PIN_CPUS}); I/O workers: {IO_WORKERS} x {IO_THREADS} threads; "
+        f"Python {sys.version.split()[0]}"
     )
     print(
         f"{'':>22} | {'clients':>7} {'ok':>5} | {'wall s':>7} {'efficiency':>10} | {'probe p50 ms':>12} {'p95 ms':>8}"

@@ -22,7 +22,7 @@ def server_start(**extra: str) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "modo.asgi:application"],
         cwd=ROOT,
-        env=worker_env(WEB_BIND=f"127.0.0.1:{port}", WEB_WORKERS="1", WEB_LOG_LEVEL="warning", **extra),
+        env=worker_env(**{"WEB_BIND": f"127.0.0.1:{port}", "WEB_WORKERS": "1", "WEB_LOG_LEVEL": "warning", **extra}),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
