@@ -47,8 +47,8 @@ os.environ.setdefault("DATABASE_POOL_MAX_SIZE", "10")
 # WEB_PIN_CPUS=true: each worker on a CPU of its own (Linux), as evenly as the master's CPUs
 # allow. A worker's event loop and request threads take turns on one interpreter lock; on one
 # core they hand it over without waking another CPU (on a virtual machine, an interrupt between
-# virtual CPUs). Measured on 2 cores (bench/README.md, "One web worker per core"): about a
-# quarter more requests per second for the same CPU. Off by default: only where the web server
+# virtual CPUs). Measured on 2 cores (bench/README.md, "One web worker per CPU"): 6-27 % more
+# stories per second, 11-26 % less web CPU per story. Off by default: only where the web server
 # has the machine's CPUs to itself or shares them with the rest of its own set (docker-compose's
 # web turns it on); several single-worker servers on one host would all pin to the first CPU.
 pin_cpus = os.environ.get("WEB_PIN_CPUS", "false").strip().lower() in ("1", "true", "yes", "on")
